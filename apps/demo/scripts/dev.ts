@@ -1,0 +1,66 @@
+// `pnpm dev`: the demo's backend and its Vite app in one process, on one port, with one URL.
+// The backend is mounted inside the Vite dev server, so the page talks to its own origin.
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { getRequestListener } from '@hono/node-server'
+import {
+  createLogger,
+  createServer,
+  loadAppFolder,
+  openStore,
+  type StoreOptions,
+} from '@react-custom-data/server'
+import { createServer as createViteServer } from 'vite'
+
+const demoDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const BACKEND_PATHS = ['/api/client/', '/.well-known/', '/health/']
+
+const databaseUrl = process.env.DATABASE_URL
+const dataDir = resolve(demoDir, '.data')
+const storeOptions: StoreOptions = databaseUrl ? { databaseUrl } : { dataDir }
+
+const store = await openStore(storeOptions)
+const backend = await createServer({
+  app: await loadAppFolder(resolve(demoDir, 'backend')),
+  store,
+  logger: createLogger((process.env.LOG_LEVEL as 'warn' | undefined) ?? 'warn'),
+})
+const handleBackend = getRequestListener(backend.fetch)
+
+const vite = await createViteServer({
+  root: demoDir,
+  configFile: resolve(demoDir, 'vite.config.ts'),
+  clearScreen: false,
+  logLevel: 'warn',
+  server: { port: Number(process.env.PORT ?? 5173), host: process.env.HOST ?? 'localhost' },
+  plugins: [
+    {
+      name: 'custom-data-backend',
+      configureServer(server) {
+        server.middlewares.use((req, res, next) => {
+          if (BACKEND_PATHS.some((path) => req.url?.startsWith(path))) void handleBackend(req, res)
+          else next()
+        })
+      },
+    },
+  ],
+})
+await vite.listen()
+
+const url = vite.resolvedUrls?.local[0] ?? `http://localhost:${vite.config.server.port}/`
+const where = databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${dataDir}`
+process.stdout.write(
+  `\n  Preferences demo: ${url}\n  (backend and app together; data in ${where}; Ctrl-C stops both)\n\n`,
+)
+
+let stopping = false
+const stop = async () => {
+  if (stopping) return
+  stopping = true
+  await vite.close()
+  await backend.close()
+  await store.close()
+  process.exit(0)
+}
+process.once('SIGINT', () => void stop())
+process.once('SIGTERM', () => void stop())

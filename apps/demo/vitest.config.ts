@@ -1,0 +1,15 @@
+import react from '@vitejs/plugin-react'
+import { defineProject } from 'vitest/config'
+import { sourceConditions } from '../../vitest.shared.ts'
+
+export default defineProject({
+  ...sourceConditions,
+  plugins: [react()],
+  test: {
+    name: 'demo',
+    environment: 'jsdom',
+    restoreMocks: true,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+})

@@ -1,0 +1,12 @@
+export { AppProvider } from './AppProvider'
+export { useApp } from './useApp'
+export { useUser } from './useUser'
+export { useAuth } from './useAuth'
+export { useCustomData } from './useCustomData'
+export { useWriteCustomData } from './useWriteCustomData'
+export { customDataQueryKey } from './customDataQueryKey'
+
+export type { AppProviderProps } from './AppProvider'
+export type { UseAuthResult } from './useAuth'
+export type { UseCustomDataResult } from './useCustomData'
+export type { UseWriteCustomDataOptions } from './useWriteCustomData'

@@ -1,0 +1,62 @@
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { basicAppDir } from '../testUtils'
+import { loadAppFolder } from './loadAppFolder'
+
+const appFolder = async (files: Record<string, string>): Promise<string> => {
+  const dir = await mkdtemp(join(tmpdir(), 'app-folder-'))
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(join(dir, path, '..'), { recursive: true })
+    await writeFile(join(dir, path), text)
+  }
+  return dir
+}
+
+describe('loadAppFolder', () => {
+  it('loads the App Services layout: config, providers, custom user data, functions in folders', async () => {
+    const app = await loadAppFolder(basicAppDir)
+    expect(app.appId).toBe('basic-app-abcde')
+    expect(app.providers['anon-user']).toMatchObject({ type: 'anon-user', disabled: false })
+    expect(app.customUserData).toMatchObject({
+      databaseName: 'app',
+      collectionName: 'users',
+      userIdField: 'user_id',
+    })
+    expect([...app.functions.keys()].sort()).toEqual(['echo', 'fail', 'setMyData', 'utils/secret'])
+    expect(app.functions.get('utils/secret')?.private).toBe(true)
+  })
+
+  it('reads root_config.json when there is no realm_config.json', async () => {
+    const dir = await appFolder({ 'root_config.json': '{"app_id":"old-app-xyz"}' })
+    expect((await loadAppFolder(dir)).appId).toBe('old-app-xyz')
+  })
+
+  it('fails with the path and the parse error of a malformed file', async () => {
+    const dir = await appFolder({
+      'realm_config.json': '{"app_id":"a"}',
+      'auth/custom_user_data.json': '{"enabled": true,',
+    })
+    await expect(loadAppFolder(dir)).rejects.toThrow(
+      new RegExp(`${join(dir, 'auth', 'custom_user_data.json')} is not valid JSON`),
+    )
+  })
+
+  it('names what is missing', async () => {
+    await expect(loadAppFolder('/nonexistent/app')).rejects.toThrow(
+      'App folder /nonexistent/app does not exist.',
+    )
+    const empty = await appFolder({ 'README.md': 'x' })
+    await expect(loadAppFolder(empty)).rejects.toThrow(
+      'has neither realm_config.json nor root_config.json',
+    )
+    const orphan = await appFolder({
+      'realm_config.json': '{"app_id":"a"}',
+      'functions/config.json': '[{"name":"ghost"}]',
+    })
+    await expect(loadAppFolder(orphan)).rejects.toThrow(
+      'lists "ghost" but functions/ghost.js does not exist',
+    )
+  })
+})

@@ -1,0 +1,45 @@
+import { readCustomData } from '../customData/readCustomData'
+import type { ServerContext } from '../ServerContext'
+import { openSession } from './sessions'
+import { readProfile, type UserProfile } from './users'
+
+/** The login answer (PROTOCOL.md §3.3), with the profile of §17.2. */
+export interface LoginAnswer {
+  access_token: string
+  refresh_token: string
+  user_id: string
+  device_id: string
+  profile: UserProfile
+}
+
+export interface CompleteLoginInput {
+  readonly userId: string
+  readonly identityId: string
+  readonly deviceId: string
+}
+
+/** Opens a session for a user whose credentials checked out and builds the login answer. */
+export const completeLogin = async (
+  ctx: ServerContext,
+  { userId, identityId, deviceId }: CompleteLoginInput,
+): Promise<LoginAnswer> => {
+  const { sessionId, refreshToken } = await openSession(ctx.store, ctx.clock, {
+    userId,
+    identityId,
+    deviceId,
+    lifetime: ctx.settings.refreshTokenLifetime,
+  })
+  const [userData, profile] = await Promise.all([
+    readCustomData(ctx.store, ctx.app.customUserData, userId),
+    readProfile(ctx.store, userId, ctx.app.appId),
+  ])
+  if (!profile) throw new Error(`user ${userId} vanished during login`)
+  const accessToken = await ctx.tokens.signAccessToken({ userId, sessionId, deviceId, userData })
+  return {
+    access_token: accessToken,
+    refresh_token: refreshToken,
+    user_id: userId,
+    device_id: deviceId,
+    profile,
+  }
+}

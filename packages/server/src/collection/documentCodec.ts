@@ -1,0 +1,17 @@
+import { EJSON, ObjectId } from 'bson'
+import { decodeEjson, encodeCanonical } from '../ejson/ejsonCodec'
+
+export type Document = Record<string, unknown>
+
+/** A document as the store keeps it: canonical EJSON in jsonb, so BSON types survive. */
+export const toStored = (doc: Document): string => JSON.stringify(encodeCanonical(doc))
+
+/** A stored document back to the values queries and functions see. */
+export const fromStored = (stored: unknown): Document => decodeEjson(stored) as Document
+
+/** The text form of an `_id` for the `documents.id` column: canonical EJSON, so types never collide. */
+export const idKey = (id: unknown): string => EJSON.stringify(id, { relaxed: false })
+
+/** Gives a document an `_id` (a new ObjectId) when it has none, as MongoDB does on insert. */
+export const withId = (doc: Document): Document =>
+  doc._id === undefined ? { _id: new ObjectId(), ...doc } : doc

@@ -1,0 +1,24 @@
+export { createServer } from './createServer'
+export { startServer } from './startServer'
+export { loadAppFolder } from './appFolder/loadAppFolder'
+export { AppFolderError } from './appFolder/readJsonFile'
+export { openStore } from './store/openStore'
+export { migrate } from './store/migrate'
+export { createLogger } from './createLogger'
+export { systemClock } from './Clock'
+export { ErrorCode, ServiceError, isServiceError } from './http/ServiceError'
+export { runCli } from './cli'
+
+export type { CreateServerOptions, CustomDataServer } from './createServer'
+export type { StartServerOptions, RunningServer } from './startServer'
+export type {
+  AppConfig,
+  CustomUserDataConfig,
+  FunctionDefinition,
+  ProviderConfig,
+} from './appFolder/AppConfig'
+export type { Store, Queryable } from './store/Store'
+export type { StoreOptions } from './store/openStore'
+export type { Clock } from './Clock'
+export type { ServerContext, ServerSettings } from './ServerContext'
+export type { FunctionRunner, FunctionCall, FunctionUser } from './functions/FunctionRunner'

@@ -1,0 +1,21 @@
+import { Hono } from 'hono'
+import type { ServerContext } from '../ServerContext'
+
+/** Location discovery (PROTOCOL.md §2), the JWKS (§17.5) and the health routes (§17.6). */
+export const metaRoutes = (ctx: ServerContext): Hono =>
+  new Hono()
+    .get('/api/client/v2.0/app/:appId/location', (c) => {
+      const origin = new URL(c.req.url).origin
+      return c.json({
+        deployment_model: 'GLOBAL',
+        location: 'US-VA',
+        hostname: origin,
+        ws_hostname: origin.replace(/^http/, 'ws'),
+      })
+    })
+    .get('/.well-known/jwks.json', (c) => c.json(ctx.tokens.jwks()))
+    .get('/health/alive', (c) => c.json({ status: 'ok' }))
+    .get('/health/ready', async (c) => {
+      const ready = await ctx.store.ping().catch(() => false)
+      return c.json({ status: ready ? 'ok' : 'unavailable' }, ready ? 200 : 503)
+    })

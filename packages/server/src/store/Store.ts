@@ -1,0 +1,24 @@
+/** Something SQL can run on: the store itself, or a transaction inside it. */
+export interface Queryable {
+  /** Runs one statement with `$1`-style parameters and returns its rows. */
+  query: <TRow = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ) => Promise<TRow[]>
+  /** Runs a script of several statements with no parameters (migrations). */
+  exec: (sql: string) => Promise<void>
+}
+
+/**
+ * The server's database: PGlite (embedded) or PostgreSQL, behind one interface so the rest of the
+ * server and its tests never know which one they run on.
+ */
+export interface Store extends Queryable {
+  readonly kind: 'pglite' | 'postgres'
+  /** Runs `fn` in one transaction; it commits when `fn` resolves and rolls back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  /** Answers whether the database responds (for `/health/ready`). */
+  ping(): Promise<boolean>
+  /** Flushes and closes the database. Safe to call twice. */
+  close(): Promise<void>
+}

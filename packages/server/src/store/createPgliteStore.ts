@@ -1,0 +1,50 @@
+import { mkdir } from 'node:fs/promises'
+import { PGlite, type Transaction } from '@electric-sql/pglite'
+import type { Queryable, Store } from './Store'
+
+export interface PgliteStoreOptions {
+  /** A data folder, or `:memory:` (the default) for a database that lives as long as the process. */
+  readonly dataDir?: string
+}
+
+const wrap = (db: PGlite | Transaction): Queryable => ({
+  async query<TRow>(sql: string, params: readonly unknown[] = []) {
+    const result = await db.query<TRow>(sql, params as unknown[])
+    return result.rows
+  },
+  async exec(sql: string) {
+    await db.exec(sql)
+  },
+})
+
+/**
+ * Opens embedded PostgreSQL (PGlite). PGlite has one connection, so it serialises queries and
+ * transactions itself; this wrapper only adapts its API to `Store`.
+ */
+export const createPgliteStore = async (options: PgliteStoreOptions = {}): Promise<Store> => {
+  const dataDir = options.dataDir && options.dataDir !== ':memory:' ? options.dataDir : undefined
+  if (dataDir) await mkdir(dataDir, { recursive: true })
+  const db = await PGlite.create(dataDir ? { dataDir } : {})
+  const root = wrap(db)
+  let closing: Promise<void> | undefined
+  return {
+    kind: 'pglite',
+    query: root.query,
+    exec: root.exec,
+    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    async ping() {
+      if (db.closed) return false
+      await db.query('SELECT 1')
+      return true
+    },
+    close() {
+      closing ??= (async () => {
+        if (db.closed) return
+        // A checkpoint first, so the next start finds a clean data folder (pglite #327).
+        if (dataDir) await db.exec('CHECKPOINT')
+        await db.close()
+      })()
+      return closing
+    },
+  }
+}

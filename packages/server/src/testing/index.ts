@@ -1,0 +1,5 @@
+export { startTestServer } from './startTestServer'
+export { testStores, pgliteTestStore, postgresTestStore } from './testStores'
+export { demoAppDir } from './demoAppDir'
+export type { TestServer, TestServerOptions } from './startTestServer'
+export type { TestStoreKind } from './testStores'

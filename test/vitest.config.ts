@@ -1,0 +1,14 @@
+import { defineProject } from 'vitest/config'
+import { sourceConditions } from '../vitest.shared.ts'
+
+export default defineProject({
+  ...sourceConditions,
+  test: {
+    name: 'cross-package',
+    environment: 'jsdom',
+    include: ['slice/**/*.test.{ts,tsx}'],
+    restoreMocks: true,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+})
