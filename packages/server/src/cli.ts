@@ -53,8 +53,10 @@ export const runCli = async (argv: readonly string[]): Promise<void> => {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     return fail(`--port must be 0-65535, got "${values.port}"`)
 
-  const databaseUrl = values['database-url'] ?? process.env.DATABASE_URL
-  if (databaseUrl && values.data) return fail('use either --data or --database-url, not both')
+  if (values['database-url'] && values.data)
+    return fail('use either --data or --database-url, not both')
+  // A flag beats the environment: --data means PGlite even where DATABASE_URL is set.
+  const databaseUrl = values['database-url'] ?? (values.data ? undefined : process.env.DATABASE_URL)
   const store: StoreOptions = databaseUrl
     ? { databaseUrl }
     : {
