@@ -13,6 +13,8 @@ export interface ServerSettings {
   readonly refreshTokenLifetime: number
   /** The largest request body accepted, in bytes. */
   readonly maxBodyBytes: number
+  /** Send `X-Refreshed-Access-Token` when a call changed the caller's custom data (§17.3). */
+  readonly refreshedTokenHeader: boolean
 }
 
 /** What every route handler is built from: the loaded app and the services it runs on. */

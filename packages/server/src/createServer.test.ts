@@ -92,6 +92,14 @@ describe.each(testStores())('the thin slice over HTTP on $kind', (storeKind) => 
       visits: 3,
     })
 
+    expect(call.headers.get('x-refreshed-access-token')).toEqual(expect.any(String))
+    const refreshed = decodeJwtPayload(call.headers.get('x-refreshed-access-token') ?? '')
+    expect(refreshed).toMatchObject({
+      sub: login.user_id,
+      baas_id: claims.baas_id,
+      user_data: { favoriteFood: 'pizza' },
+    })
+
     const second = await s.request('POST', `/app/${s.appId}/functions/call`, {
       token: login.access_token,
       body: { name: 'setMyData', arguments: [{ favoriteFood: 'ramen' }] },

@@ -34,6 +34,11 @@ export interface CreateServerOptions {
   readonly refreshTokenLifetime?: number
   /** Largest request body in bytes. Default 1 MiB. */
   readonly maxBodyBytes?: number
+  /**
+   * Answer a function call that changed the caller's custom data with a fresh access token in
+   * `X-Refreshed-Access-Token` (PROTOCOL.md §17.3). Default true; realm-web ignores it.
+   */
+  readonly refreshedTokenHeader?: boolean
   /** The function runtime. Default: one built from the app folder. */
   readonly functions?: FunctionRunner
 }
@@ -65,6 +70,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
     accessTokenLifetime: options.accessTokenLifetime ?? 1800,
     refreshTokenLifetime: options.refreshTokenLifetime ?? 60 * 24 * 60 * 60,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    refreshedTokenHeader: options.refreshedTokenHeader ?? true,
   }
   const tokens = await createTokenService({
     store,

@@ -1,3 +1,5 @@
+import type { ValueDefinition } from './loadValues'
+
 /** One auth provider from `auth/providers.json`. */
 export interface ProviderConfig {
   readonly name: string
@@ -38,4 +40,5 @@ export interface AppConfig {
   readonly providers: Readonly<Record<string, ProviderConfig>>
   readonly customUserData: CustomUserDataConfig | null
   readonly functions: ReadonlyMap<string, FunctionDefinition>
+  readonly values: ReadonlyMap<string, ValueDefinition>
 }

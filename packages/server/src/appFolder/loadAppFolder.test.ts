@@ -26,6 +26,11 @@ describe('loadAppFolder', () => {
     })
     expect([...app.functions.keys()].sort()).toEqual(['echo', 'fail', 'setMyData', 'utils/secret'])
     expect(app.functions.get('utils/secret')?.private).toBe(true)
+    expect(app.values.get('greeting')).toEqual({
+      name: 'greeting',
+      value: 'hello',
+      fromSecret: false,
+    })
   })
 
   it('reads root_config.json when there is no realm_config.json', async () => {

@@ -1,3 +1,4 @@
+import type { WriteEvent } from '../functions/FunctionRunner'
 import { Query, update as applyUpdate } from 'mingo'
 import type { Store } from '../store/Store'
 import { fromStored, idKey, toStored, withId, type Document } from './documentCodec'
@@ -20,7 +21,7 @@ export interface Collection {
 }
 
 /** Called after a write commits, with the collection and the ids of the documents it touched. */
-export type WriteListener = (event: { db: string; coll: string; ids: readonly unknown[] }) => void
+export type WriteListener = (event: WriteEvent) => void
 
 const isOperatorKey = (key: string): boolean => key.startsWith('$')
 

@@ -7,10 +7,22 @@ export interface FunctionUser {
   readonly identities: readonly { id: string; provider_type: string }[]
 }
 
+/** A write a function made, reported as it commits. */
+export interface WriteEvent {
+  readonly db: string
+  readonly coll: string
+  readonly ids: readonly unknown[]
+}
+
 export interface FunctionCall {
   readonly name: string
   readonly args: readonly unknown[]
   readonly user: FunctionUser | null
+  /**
+   * Told of every write this call makes (nested `context.functions.execute` calls included), so
+   * the route can tell whether the caller's custom data changed (PROTOCOL.md §17.3).
+   */
+  readonly onWrite?: (event: WriteEvent) => void
 }
 
 /**

@@ -2,7 +2,7 @@ import { Script, createContext } from 'node:vm'
 import * as BSON from 'bson'
 import type { Logger } from 'pino'
 import type { AppConfig } from '../appFolder/AppConfig'
-import { createCollection, type WriteListener } from '../collection/createCollection'
+import { createCollection } from '../collection/createCollection'
 import type { Store } from '../store/Store'
 import type { FunctionCall, FunctionRunner } from './FunctionRunner'
 
@@ -10,7 +10,6 @@ export interface InProcessRunnerOptions {
   readonly app: AppConfig
   readonly store: Store
   readonly logger: Logger
-  readonly onWrite?: WriteListener
 }
 
 /**
@@ -19,7 +18,7 @@ export interface InProcessRunnerOptions {
  * It isolates globals, not faults: the worker-thread runtime replaces it.
  */
 export const createInProcessRunner = (options: InProcessRunnerOptions): FunctionRunner => {
-  const { app, store, logger, onWrite } = options
+  const { app, store, logger } = options
   const scripts = new Map<string, Script>()
   for (const fn of app.functions.values()) {
     scripts.set(fn.name, new Script(fn.source, { filename: fn.path }))
@@ -28,7 +27,7 @@ export const createInProcessRunner = (options: InProcessRunnerOptions): Function
   const runner: FunctionRunner = {
     has: (name) => scripts.has(name),
 
-    async call({ name, args, user }: FunctionCall) {
+    async call({ name, args, user, onWrite }: FunctionCall) {
       const script = scripts.get(name)
       if (!script) throw new Error(`function not found: '${name}'`)
       const log = logger.child({ function: name })
@@ -47,7 +46,7 @@ export const createInProcessRunner = (options: InProcessRunnerOptions): Function
         },
         functions: {
           execute: (target: string, ...rest: unknown[]) =>
-            runner.call({ name: target, args: rest, user }),
+            runner.call({ name: target, args: rest, user, onWrite }),
         },
         runningAsSystem: () => false,
       }

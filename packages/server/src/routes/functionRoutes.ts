@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { isSessionActive } from '../auth/sessions'
 import { readProfile } from '../auth/users'
+import { readCustomData } from '../customData/readCustomData'
 import { decodeEjson, encodeCanonical } from '../ejson/ejsonCodec'
 import type { FunctionUser } from '../functions/FunctionRunner'
 import { bearerToken } from '../http/bearerToken'
@@ -55,11 +56,36 @@ export const functionRoutes = (ctx: ServerContext): Hono =>
       >,
       identities: profile.identities.map(({ id, provider_type }) => ({ id, provider_type })),
     }
+    const customData = ctx.app.customUserData
+    let touchedCustomData = false
     let result: unknown
     try {
-      result = await ctx.functions.call({ name, args, user })
+      result = await ctx.functions.call({
+        name,
+        args,
+        user,
+        onWrite: ({ db, coll }) => {
+          if (customData && db === customData.databaseName && coll === customData.collectionName) {
+            touchedCustomData = true
+          }
+        },
+      })
     } catch (error) {
       throw new ServiceError(400, ErrorCode.FunctionExecutionError, messageOf(error))
+    }
+    if (touchedCustomData && ctx.settings.refreshedTokenHeader) {
+      // Read-your-writes in one round trip (PROTOCOL.md §17.3): when the caller's document
+      // changed, answer with a token that already carries it.
+      const userData = await readCustomData(ctx.store, customData, claims.sub)
+      if (JSON.stringify(userData) !== JSON.stringify(claims.user_data)) {
+        const token = await ctx.tokens.signAccessToken({
+          userId: claims.sub,
+          sessionId: claims.baas_id,
+          deviceId: claims.baas_device_id,
+          userData,
+        })
+        c.header('X-Refreshed-Access-Token', token)
+      }
     }
     return c.json(encodeCanonical(result) as object)
   })

@@ -1,12 +1,11 @@
 import { defineProject } from 'vitest/config'
-import { sourceConditions } from '../vitest.shared.ts'
+import { sourceConditions } from '../../vitest.shared.ts'
 
 export default defineProject({
   ...sourceConditions,
   test: {
-    name: 'cross-package',
+    name: 'slice',
     environment: 'jsdom',
-    include: ['slice/**/*.test.{ts,tsx}'],
     restoreMocks: true,
     testTimeout: 30_000,
     hookTimeout: 60_000,
