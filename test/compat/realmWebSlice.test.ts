@@ -18,7 +18,7 @@ describe.each(testStores())('realm-web 2.0.1 against the server on $kind', (stor
     const app = createRealmWebApp(server.url, 'preferences-demo')
     const user = await app.logIn(Realm.Credentials.anonymous())
     expect(user.customData).toEqual({})
-    await user.functions.writeCustomUserData({ favoriteFood: 'pizza' })
+    await user.functions.writeCustomUserData!({ favoriteFood: 'pizza' })
     const data = await user.refreshCustomData()
     expect(data).toMatchObject({ userId: user.id, favoriteFood: 'pizza' })
     await user.logOut()
