@@ -6,4 +6,7 @@ export default defineConfig({
   dts: true,
   platform: 'node',
   sourcemap: true,
+  // The function worker and its sandbox runtime are plain JavaScript loaded by path at run time
+  // (`new URL('./functionWorker.js', import.meta.url)`): they ship next to the bundles as they are.
+  copy: ['src/functions/functionWorker.js', 'src/functions/sandboxRuntime.js'],
 })

@@ -8,11 +8,16 @@ export const createLogger = (level: LevelWithSilent = 'info'): Logger =>
     // Tokens and passwords never reach a log line, whatever a handler logs by mistake.
     redact: {
       paths: [
+        'password',
         '*.password',
+        'token',
         '*.token',
         '*.refresh_token',
         '*.access_token',
+        '*.key',
+        '*.secret',
         'req.headers.authorization',
+        'req.headers.cookie',
       ],
       censor: '[redacted]',
     },

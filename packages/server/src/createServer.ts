@@ -1,19 +1,40 @@
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
-import { HTTPException } from 'hono/http-exception'
 import type { Logger } from 'pino'
 import type { AppConfig } from './appFolder/AppConfig'
+import { cleanupExpired } from './auth/cleanupExpired'
+import { createLoginHandlers } from './auth/createLoginHandlers'
+import {
+  createPasswordHasher,
+  type Argon2Params,
+  type PasswordHasherOptions,
+} from './auth/createPasswordHasher'
 import { createTokenService } from './auth/createTokenService'
+import { loadServerSecret } from './auth/loadServerSecret'
+import { createLogMailer, type Mailer } from './auth/Mailer'
+import type { SigningKeySource } from './auth/signingKeys'
 import { systemClock, type Clock } from './Clock'
 import { createLogger } from './createLogger'
-import { createInProcessRunner } from './functions/createInProcessRunner'
+import { createCollectionProvider } from './collection/createCollectionProvider'
+import { ensureUserIdIndex } from './collection/userIdIndex'
+import { createFunctionRuntime, type FunctionLimits } from './functions/createFunctionRuntime'
+import { resolveValues } from './functions/resolveValues'
 import type { FunctionRunner } from './functions/FunctionRunner'
+import {
+  createRateLimiter,
+  DEFAULT_RATE_LIMITS,
+  type RateLimitRules,
+} from './http/createRateLimiter'
+import { handleError } from './http/handleError'
+import { requestLog } from './http/requestLog'
 import { tooLarge } from './http/readEjsonBody'
-import { ErrorCode, ServiceError, isServiceError } from './http/ServiceError'
+import { ErrorCode, ServiceError } from './http/ServiceError'
+import { apiKeyRoutes } from './routes/apiKeyRoutes'
 import { functionRoutes } from './routes/functionRoutes'
 import { loginRoutes } from './routes/loginRoutes'
 import { metaRoutes } from './routes/metaRoutes'
 import { sessionRoutes } from './routes/sessionRoutes'
+import { userpassRoutes } from './routes/userpassRoutes'
 import type { ServerContext, ServerSettings } from './ServerContext'
 import type { Store } from './store/Store'
 
@@ -32,6 +53,27 @@ export interface CreateServerOptions {
   readonly accessTokenLifetime?: number
   /** Refresh-token lifetime in seconds. Default 5,184,000 (60 days). */
   readonly refreshTokenLifetime?: number
+  /**
+   * Access-token signing. Default: EdDSA (Ed25519) with keys generated on first start and kept in
+   * the store. `{ algorithm: 'EdDSA', keyFile }` or `{ algorithm: 'EdDSA', privateJwk }` take the
+   * key from outside (the server then refuses to start if it cannot read it);
+   * `{ algorithm: 'HS256', secret }` signs with a shared secret of at least 32 bytes.
+   */
+  readonly signing?: SigningKeySource
+  /** How long a retired signing key still verifies, in seconds. Default 86,400 (one day). */
+  readonly retiredKeyGraceSeconds?: number
+  /**
+   * `optional` (default): a session rotates its refresh token when its login asked for it
+   * (`options.refreshTokenRotation`, PROTOCOL.md §17.1). `required`: logins that do not ask are
+   * refused; realm-web cannot log in then.
+   */
+  readonly refreshTokenRotation?: 'optional' | 'required'
+  /** How long a rotated-out refresh token answers with its successor, in seconds. Default 10. */
+  readonly rotationGraceSeconds?: number
+  /** End sessions unused for this many seconds. Default: no idle timeout (App Services had none). */
+  readonly sessionIdleTimeout?: number | null
+  /** Largest custom-data document put in a token, in bytes of JSON. Default 16 KiB. */
+  readonly customDataMaxBytes?: number
   /** Largest request body in bytes. Default 1 MiB. */
   readonly maxBodyBytes?: number
   /**
@@ -39,20 +81,89 @@ export interface CreateServerOptions {
    * `X-Refreshed-Access-Token` (PROTOCOL.md §17.3). Default true; realm-web ignores it.
    */
   readonly refreshedTokenHeader?: boolean
+  /**
+   * Addresses of reverse proxies whose `X-Forwarded-For` is believed when rate limiting. Default
+   * none: the socket's peer is the client, and `X-Forwarded-For` is ignored.
+   */
+  readonly trustedProxies?: readonly string[]
+  /**
+   * The URL clients reach this server at (e.g. `https://data.example.com`), answered by location
+   * discovery. Default: the request's origin, or what a trusted proxy forwarded
+   * (`X-Forwarded-Proto`, `X-Forwarded-Host`).
+   */
+  readonly publicUrl?: string
+  /** Per-IP limits (RELIABILITY.md §2.3); `false` turns them off. Default: `DEFAULT_RATE_LIMITS`. */
+  readonly rateLimits?: Partial<RateLimitRules> | false
+  /** argon2id cost and concurrency. Default: OWASP's m=19456 KiB, t=2, p=1. */
+  readonly passwordHashing?: PasswordHasherOptions & { readonly params?: Argon2Params }
+  /** Password length bounds for new local-userpass passwords, in characters. Default 8 to 256. */
+  readonly passwordMinLength?: number
+  readonly passwordMaxLength?: number
+  /** Lifetime of confirmation and reset links, in seconds. Default 1800 (as App Services). */
+  readonly userpassTokenLifetime?: number
+  /** Sends local-userpass mails. Default: logs each mail and its link instead of sending it. */
+  readonly mailer?: Mailer
+  /** Secret values by name (custom JWT signing keys...). Default: `SECRET_<NAME>` variables. */
+  readonly secrets?: Readonly<Record<string, string>>
   /** The function runtime. Default: one built from the app folder. */
   readonly functions?: FunctionRunner
+  /**
+   * Limits of the default function runtime: wall clock per call (default 60 s), memory per worker
+   * (256 MB), workers, and concurrent calls in all (200) and per user (10).
+   */
+  readonly functionLimits?: Partial<FunctionLimits>
 }
 
 /** A running server's handler: a web-standard `fetch`, and `close` to release what it holds. */
 export interface CustomDataServer {
-  /** Answers one request; mount it in any runtime (`@hono/node-server`, Vite, tests). */
-  fetch: (request: Request) => Promise<Response>
-  /** Stops the function runtime. The store stays open (it belongs to the caller). */
+  /**
+   * Answers one request; mount it in any runtime (`@hono/node-server`, Vite, tests). `env` is the
+   * adapter's bindings (`@hono/node-server` passes the socket there, for client addresses).
+   */
+  fetch: (request: Request, env?: unknown) => Promise<Response>
+  /** Stops the function runtime and background jobs. The store stays open (it belongs to the caller). */
   close(): Promise<void>
   readonly context: ServerContext
 }
 
 const API = '/api/client/v2.0'
+const HOUR_MS = 60 * 60 * 1000
+
+const secretFromEnvironment = (name: string): string | undefined =>
+  process.env[`SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`]
+
+/** A public URL as location discovery answers it: scheme and host, no path, no trailing slash. */
+const publicUrlOf = (text: string): string => {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new TypeError(`publicUrl must be an absolute http(s) URL, got "${text}"`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`publicUrl must be an http or https URL, got "${text}"`)
+  }
+  if (url.pathname !== '/' || url.search || url.hash) {
+    throw new TypeError(`publicUrl must have no path, query or fragment, got "${text}"`)
+  }
+  return url.origin
+}
+
+const settingsOf = (options: CreateServerOptions): ServerSettings => ({
+  accessTokenLifetime: options.accessTokenLifetime ?? 1800,
+  refreshTokenLifetime: options.refreshTokenLifetime ?? 60 * 24 * 60 * 60,
+  maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+  refreshedTokenHeader: options.refreshedTokenHeader ?? true,
+  refreshTokenRotation: options.refreshTokenRotation ?? 'optional',
+  rotationGraceSeconds: options.rotationGraceSeconds ?? 10,
+  sessionIdleTimeout: options.sessionIdleTimeout ?? null,
+  customDataMaxBytes: options.customDataMaxBytes ?? 16 * 1024,
+  trustedProxies: new Set(options.trustedProxies ?? []),
+  publicUrl: options.publicUrl === undefined ? null : publicUrlOf(options.publicUrl),
+  passwordMinLength: options.passwordMinLength ?? 8,
+  passwordMaxLength: options.passwordMaxLength ?? 256,
+  userpassTokenLifetime: options.userpassTokenLifetime ?? 1800,
+})
 
 /**
  * Builds the App Services-compatible HTTP server for one app folder and one store.
@@ -66,23 +177,67 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
   const { app, store } = options
   const clock = options.clock ?? systemClock
   const logger = options.logger ?? createLogger()
-  const settings: ServerSettings = {
-    accessTokenLifetime: options.accessTokenLifetime ?? 1800,
-    refreshTokenLifetime: options.refreshTokenLifetime ?? 60 * 24 * 60 * 60,
-    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
-    refreshedTokenHeader: options.refreshedTokenHeader ?? true,
-  }
+  const settings = settingsOf(options)
+  for (const warning of app.warnings) logger.warn({ appDir: app.dir }, warning)
   const tokens = await createTokenService({
     store,
     appId: app.appId,
     issuer: options.issuer ?? 'custom-data-server',
     clock,
+    logger,
     accessTokenLifetime: settings.accessTokenLifetime,
+    customDataMaxBytes: settings.customDataMaxBytes,
+    ...(options.signing ? { signing: options.signing } : {}),
+    ...(options.retiredKeyGraceSeconds !== undefined
+      ? { retiredKeyGraceSeconds: options.retiredKeyGraceSeconds }
+      : {}),
   })
-  const functions = options.functions ?? createInProcessRunner({ app, store, logger })
-  const context: ServerContext = { app, store, tokens, functions, clock, logger, settings }
+  const secrets = options.secrets
+  const secret = (name: string): string | undefined =>
+    secrets && Object.hasOwn(secrets, name) ? secrets[name] : secretFromEnvironment(name)
+  const rotationSecret = await loadServerSecret(store, clock, 'refresh-token-rotation')
+  const values = resolveValues(app, secret, logger)
+  const collections = createCollectionProvider({
+    app,
+    store,
+    values,
+    customDataMaxBytes: settings.customDataMaxBytes,
+  })
+  if (app.customUserData) await ensureUserIdIndex(store, app.customUserData.userIdField)
+  const functions =
+    options.functions ??
+    (await createFunctionRuntime({
+      app,
+      collections,
+      logger,
+      values,
+      ...(options.functionLimits ? { limits: options.functionLimits } : {}),
+    }))
+  const context: ServerContext = {
+    app,
+    store,
+    tokens,
+    functions,
+    collections,
+    clock,
+    logger,
+    settings,
+    passwords: createPasswordHasher(options.passwordHashing),
+    mailer: options.mailer ?? createLogMailer(logger),
+    rateLimiter:
+      options.rateLimits === false
+        ? null
+        : createRateLimiter({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }, clock),
+    rotationSecret,
+    secret,
+  }
+  const loginHandlers = await createLoginHandlers(context).catch(async (error: unknown) => {
+    await functions.close()
+    throw error
+  })
 
   const hono = new Hono()
+  hono.use('*', requestLog(logger))
   hono.use(
     '*',
     cors({
@@ -93,7 +248,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
           : null,
       allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
       allowHeaders: ['Authorization', 'Content-Type', 'Accept'],
-      exposeHeaders: ['X-Refreshed-Access-Token', 'x-baas-location'],
+      exposeHeaders: ['X-Refreshed-Access-Token', 'x-baas-location', 'Retry-After', 'X-Request-Id'],
       credentials: true,
       maxAge: 600,
     }),
@@ -116,8 +271,10 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
     await next()
   })
   hono.route('/', metaRoutes(context))
-  hono.route(API, loginRoutes(context))
+  hono.route(API, loginRoutes(context, loginHandlers))
+  hono.route(API, userpassRoutes(context))
   hono.route(API, sessionRoutes(context))
+  hono.route(API, apiKeyRoutes(context))
   hono.route(API, functionRoutes(context))
 
   hono.notFound((c) =>
@@ -126,27 +283,22 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
       404,
     ),
   )
-  hono.onError((error, c) => {
-    if (isServiceError(error)) {
-      return c.json({ error: error.message, error_code: error.code }, error.status)
-    }
-    if (error instanceof HTTPException) {
-      return c.json(
-        { error: error.message || 'bad request', error_code: ErrorCode.BadRequest },
-        error.status,
-      )
-    }
-    // Our bug, not the client's: log it whole, answer without internals.
-    logger.error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled error')
-    return c.json(
-      { error: 'internal server error', error_code: ErrorCode.InternalServerError },
-      500,
+  hono.onError(handleError(logger))
+
+  const cleanup = () =>
+    cleanupExpired(store, clock).catch((error: unknown) =>
+      logger.warn({ err: error }, 'cleaning up expired sessions failed; will retry'),
     )
-  })
+  void cleanup()
+  const cleanupTimer = setInterval(() => void cleanup(), HOUR_MS)
+  cleanupTimer.unref()
 
   return {
-    fetch: async (request) => hono.fetch(request),
-    close: () => functions.close(),
+    fetch: async (request, env) => hono.fetch(request, env),
+    close: async () => {
+      clearInterval(cleanupTimer)
+      await functions.close()
+    },
     context,
   }
 }

@@ -1,9 +1,10 @@
-import type { AddressInfo } from 'node:net'
+import { Server as NetServer, type AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
 import type { LevelWithSilent } from 'pino'
 import { loadAppFolder } from './appFolder/loadAppFolder'
 import { createLogger } from './createLogger'
-import { createServer, type CustomDataServer } from './createServer'
+import { createServer, type CreateServerOptions, type CustomDataServer } from './createServer'
+import { withStaticSite } from './http/withStaticSite'
 import { openStore, type StoreOptions } from './store/openStore'
 
 export interface StartServerOptions {
@@ -16,6 +17,17 @@ export interface StartServerOptions {
   /** Interface to listen on. Default 127.0.0.1. */
   readonly host?: string
   readonly logLevel?: LevelWithSilent
+  /** The app folder's environment (`environments/<tag>.json`). */
+  readonly environment?: string
+  /** How long `close()` waits for in-flight requests before cutting them, in ms. Default 10,000. */
+  readonly drainTimeoutMs?: number
+  /** Everything else `createServer` takes (signing, rate limits, lifetimes, mailer...). */
+  readonly server?: Omit<CreateServerOptions, 'app' | 'store' | 'logger'>
+  /**
+   * A built single-page app (e.g. Vite's `dist/`) to serve next to the API: one process for the
+   * whole deployment. API paths keep priority; other pages fall back to its `index.html`.
+   */
+  readonly staticDir?: string
 }
 
 /** A server listening on a real port. */
@@ -24,28 +36,62 @@ export interface RunningServer {
   readonly url: string
   readonly port: number
   readonly server: CustomDataServer
-  /** Stops listening, waits for in-flight requests, then closes the function runtime and the store. */
+  /**
+   * Stops accepting connections, still answers requests that arrive on connections it had accepted
+   * (closing each connection after its answer), waits for in-flight requests (up to the drain
+   * timeout), then closes the function runtime and the store (a checkpoint first on PGlite).
+   */
   close(): Promise<void>
 }
+
+/** The same answer, telling the client to close the connection after it (used while draining). */
+const withConnectionClose = (response: Response): Response => {
+  const headers = new Headers(response.headers)
+  headers.set('connection', 'close')
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  })
+}
+
+// A connection accepted before shutdown gets this long to deliver its request before it counts as idle.
+const SETTLE_MS = 500
 
 /** Opens the store, loads the app folder and listens: what `custom-data-server start` does. */
 export const startServer = async (options: StartServerOptions): Promise<RunningServer> => {
   const logger = createLogger(options.logLevel ?? 'info')
-  const app = await loadAppFolder(options.appDir)
+  const app = await loadAppFolder(
+    options.appDir,
+    options.environment === undefined ? {} : { environment: options.environment },
+  )
   const store = await openStore(options.store ?? { dataDir: ':memory:' })
   let server: CustomDataServer
   try {
-    server = await createServer({ app, store, logger })
+    server = await createServer({ ...options.server, app, store, logger })
   } catch (error) {
     await store.close()
     throw error
   }
+  const handle = options.staticDir ? withStaticSite(options.staticDir, server.fetch) : server.fetch
+  let draining = false
+  let inFlight = 0
   const host = options.host ?? '127.0.0.1'
   const { http, port } = await new Promise<{ http: ServerType; port: number }>(
     (resolve, reject) => {
       const listening = serve(
         {
-          fetch: server.fetch,
+          fetch: async (request: Request, env: unknown) => {
+            inFlight++
+            try {
+              const response = await handle(request, env)
+              // While draining, requests on connections accepted before still get their answer,
+              // and the connection closes after it.
+              return draining ? withConnectionClose(response) : response
+            } finally {
+              inFlight--
+            }
+          },
           port: options.port ?? 8080,
           hostname: host,
           overrideGlobalObjects: false,
@@ -55,6 +101,11 @@ export const startServer = async (options: StartServerOptions): Promise<RunningS
       listening.once('error', reject)
     },
   )
+  // Slow-loris defence: a client that trickles its headers is cut off (RELIABILITY.md D13).
+  if ('headersTimeout' in http) {
+    http.headersTimeout = 10_000
+    http.requestTimeout = 60_000
+  }
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
   logger.info({ url, appId: app.appId, store: store.kind }, 'listening')
 
@@ -65,13 +116,34 @@ export const startServer = async (options: StartServerOptions): Promise<RunningS
     server,
     close() {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          http.close(() => resolve())
-          // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
-          if ('closeIdleConnections' in http) http.closeIdleConnections()
-        })
+        draining = true
+        // Stop listening without http.Server.close(), which would at once destroy every
+        // connection without a parsed request, even those whose request is already on the way.
+        const stopped = new Promise<void>((resolve) =>
+          NetServer.prototype.close.call(http, () => resolve()),
+        )
+        // After the settle time, connections close as soon as they fall idle; one busy with an
+        // in-flight request is left alone until it finishes or the drain timeout passes.
+        const started = Date.now()
+        const sweep = setInterval(() => {
+          if (Date.now() - started >= SETTLE_MS && 'closeIdleConnections' in http) {
+            http.closeIdleConnections()
+          }
+        }, 25)
+        const drainTimeout = options.drainTimeoutMs ?? 10_000
+        const timedOut = await Promise.race([
+          stopped.then(() => false),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(true), drainTimeout).unref()),
+        ])
+        clearInterval(sweep)
+        if (timedOut) {
+          logger.warn({ inFlight }, 'drain timeout: cutting the remaining requests')
+          if ('closeAllConnections' in http) http.closeAllConnections()
+          await stopped
+        }
         await server.close()
         await store.close()
+        logger.info('stopped')
       })()
       return closing
     },

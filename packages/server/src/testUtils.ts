@@ -1,12 +1,56 @@
+import { cp, mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Mail, Mailer } from './auth/Mailer'
 import { loadAppFolder } from './appFolder/loadAppFolder'
 import type { Clock } from './Clock'
 import { createLogger } from './createLogger'
 import { createServer, type CreateServerOptions, type CustomDataServer } from './createServer'
 import type { Store } from './store/Store'
+import { TEST_PASSWORD_HASHING } from './testing/startTestServer'
 import type { TestStoreKind } from './testing/testStores'
 
 export const basicAppDir: string = fileURLToPath(new URL('../fixtures/basic-app', import.meta.url))
+/** Every auth provider, confirmation by email, a user creation function, functions for the flows. */
+export const authAppDir: string = fileURLToPath(new URL('../fixtures/auth-app', import.meta.url))
+
+/** A copy of an app folder in a temporary directory with some files replaced (JSON values are stringified). */
+export const appFolderVariant = async (
+  baseDir: string,
+  files: Record<string, unknown>,
+): Promise<string> => {
+  const dir = await mkdtemp(join(tmpdir(), 'app-variant-'))
+  await cp(baseDir, dir, { recursive: true })
+  for (const [path, content] of Object.entries(files)) {
+    await writeFile(
+      join(dir, path),
+      typeof content === 'string' ? content : JSON.stringify(content, null, 2),
+    )
+  }
+  return dir
+}
+
+/** A mailer that keeps what it would have sent, for tests to follow the links. */
+export const createCapturingMailer = (): Mailer & { readonly sent: Mail[] } => {
+  const sent: Mail[] = []
+  return {
+    sent,
+    send(mail) {
+      sent.push(mail)
+      return Promise.resolve()
+    },
+  }
+}
+
+/** The `token` and `tokenId` of a confirmation or reset link. */
+export const tokenOfLink = (link: string | undefined): { token: string; tokenId: string } => {
+  const url = new URL(link ?? '', 'http://x')
+  return {
+    token: url.searchParams.get('token') ?? '',
+    tokenId: url.searchParams.get('tokenId') ?? '',
+  }
+}
 export const API = 'http://localhost/api/client/v2.0'
 
 export interface Answer {
@@ -25,6 +69,8 @@ export interface InProcessServer {
     path: string,
     init?: { body?: unknown; token?: string; headers?: Record<string, string> },
   ): Promise<Answer>
+  /** POSTs `body` to `/app/{appId}/auth/providers/{provider}/{action}` (login, register...). */
+  provider(provider: string, action: string, body?: unknown): Promise<Answer>
   /** Logs in anonymously and returns the login answer. */
   logInAnonymously(): Promise<{
     access_token: string
@@ -41,12 +87,21 @@ export const createInProcessServer = async (
   options: Partial<Omit<CreateServerOptions, 'app' | 'store'>> & {
     appDir?: string
     clock?: Clock
+    /** Share another server's store (opening a PGlite costs seconds); it is then not closed here. */
+    shareStore?: Store
   } = {},
 ): Promise<InProcessServer> => {
-  const { appDir = basicAppDir, ...rest } = options
+  const { appDir = basicAppDir, shareStore, ...rest } = options
   const app = await loadAppFolder(appDir)
-  const store = await storeKind.open()
-  const server = await createServer({ logger: createLogger('silent'), ...rest, app, store })
+  const store = shareStore ?? (await storeKind.open())
+  const server = await createServer({
+    logger: createLogger('silent'),
+    rateLimits: false,
+    passwordHashing: TEST_PASSWORD_HASHING,
+    ...rest,
+    app,
+    store,
+  })
   const request: InProcessServer['request'] = async (method, path, init = {}) => {
     const headers = new Headers(init.headers)
     if (init.token) headers.set('authorization', `Bearer ${init.token}`)
@@ -69,6 +124,8 @@ export const createInProcessServer = async (
     store,
     appId: app.appId,
     request,
+    provider: (provider, action, body = {}) =>
+      request('POST', `/app/${app.appId}/auth/providers/${provider}/${action}`, { body }),
     async logInAnonymously() {
       const answer = await request('POST', `/app/${app.appId}/auth/providers/anon-user/login`, {
         body: {},
@@ -78,7 +135,7 @@ export const createInProcessServer = async (
     },
     async close() {
       await server.close()
-      await store.close()
+      if (!shareStore) await store.close()
     },
   }
 }

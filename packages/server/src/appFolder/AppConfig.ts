@@ -1,4 +1,17 @@
+import type { DataSource } from '../collection/CollectionRules'
+import type { RuleExpression } from '../collection/ruleExpression'
+import type { AppEnvironment } from './loadEnvironment'
 import type { ValueDefinition } from './loadValues'
+
+/** One entry of a provider's `metadata_fields`: a claim copied into the user's profile data. */
+export interface MetadataField {
+  /** The claim's path in the token, dots for nesting (`user.email`). */
+  readonly name: string
+  /** The key in `profile.data`. Default: the last segment of `name`. */
+  readonly fieldName: string
+  /** A token without the claim is refused. */
+  readonly required: boolean
+}
 
 /** One auth provider from `auth/providers.json`. */
 export interface ProviderConfig {
@@ -6,6 +19,9 @@ export interface ProviderConfig {
   readonly type: string
   readonly disabled: boolean
   readonly config: Readonly<Record<string, unknown>>
+  /** `secret_config`: names of secrets (App Services does not export their values). */
+  readonly secretConfig: Readonly<Record<string, unknown>>
+  readonly metadataFields: readonly MetadataField[]
 }
 
 /** `auth/custom_user_data.json`: where each user's custom-data document lives (PROTOCOL.md §8.2). */
@@ -27,7 +43,8 @@ export interface FunctionDefinition {
   readonly private: boolean
   readonly runAsSystem: boolean
   readonly disableArgLogs: boolean
-  readonly canEvaluate: Readonly<Record<string, unknown>>
+  /** `can_evaluate`, compiled: checked before every call from a client. */
+  readonly canEvaluate: RuleExpression
 }
 
 /** An App Services app folder, loaded and validated. */
@@ -41,4 +58,10 @@ export interface AppConfig {
   readonly customUserData: CustomUserDataConfig | null
   readonly functions: ReadonlyMap<string, FunctionDefinition>
   readonly values: ReadonlyMap<string, ValueDefinition>
+  /** MongoDB data sources (`data_sources/<name>/`) and their collection rules, by service name. */
+  readonly dataSources: ReadonlyMap<string, DataSource>
+  /** The environment chosen at start-up and its values (`environments/<tag>.json`). */
+  readonly environment: AppEnvironment
+  /** What the app folder holds that this server ignores, one line each, logged at start-up. */
+  readonly warnings: readonly string[]
 }

@@ -64,4 +64,81 @@ describe('loadAppFolder', () => {
       'lists "ghost" but functions/ghost.js does not exist',
     )
   })
+
+  it('fills %(%%environment.values.x) references from environments/<tag>.json, and names a missing one', async () => {
+    const dir = await appFolder({
+      'realm_config.json': '{"app_id":"env-app","environment":"production"}',
+      'environments/production.json':
+        '{"values":{"confirmUrl":"https://prod.example.com/confirm","auto":true}}',
+      'auth/providers.json': JSON.stringify({
+        'local-userpass': {
+          name: 'local-userpass',
+          type: 'local-userpass',
+          config: {
+            emailConfirmationUrl: '%(%%environment.values.confirmUrl)',
+            resetPasswordUrl: '%(%%environment.values.confirmUrl)?reset=1',
+            autoConfirm: '%(%%environment.values.auto)',
+          },
+        },
+      }),
+    })
+    const app = await loadAppFolder(dir)
+    expect(app.environment).toEqual({
+      tag: 'production',
+      values: { confirmUrl: 'https://prod.example.com/confirm', auto: true },
+    })
+    expect(app.providers['local-userpass']?.config).toEqual({
+      emailConfirmationUrl: 'https://prod.example.com/confirm',
+      resetPasswordUrl: 'https://prod.example.com/confirm?reset=1',
+      autoConfirm: true,
+    })
+    await expect(loadAppFolder(dir, { environment: 'development' })).rejects.toThrow(
+      'refers to %%environment.values.confirmUrl, which environments/development.json does not define',
+    )
+    await expect(loadAppFolder(dir, { environment: 'staging' })).rejects.toThrow(
+      'unknown environment "staging"',
+    )
+  })
+
+  it('warns once for each part it does not run, and keeps unsupported providers disabled', async () => {
+    const dir = await appFolder({
+      'realm_config.json': '{"app_id":"a"}',
+      'sync/config.json': '{}',
+      'triggers/t.json': '{}',
+      'graphql/config.json': '{}',
+      'http_endpoints/config.json': '[]',
+      'hosting/config.json': '{}',
+      'auth/providers.json': JSON.stringify({
+        'oauth2-google': { name: 'oauth2-google', type: 'oauth2-google' },
+        'api-key': { name: 'api-key', type: 'api-key', disabled: true },
+      }),
+    })
+    const app = await loadAppFolder(dir)
+    expect(app.warnings).toHaveLength(6)
+    for (const part of [
+      'sync',
+      'triggers',
+      'graphql',
+      'http_endpoints',
+      'hosting',
+      'oauth2-google',
+    ]) {
+      expect(app.warnings.filter((warning) => warning.includes(part))).toHaveLength(1)
+    }
+    expect(app.providers['oauth2-google']?.disabled).toBe(true)
+    expect(app.providers['api-key']?.disabled).toBe(true)
+  })
+
+  it('reads custom-token settings: secret_config and metadata_fields', async () => {
+    const { authAppDir } = await import('../testUtils')
+    const app = await loadAppFolder(authAppDir)
+    expect(app.providers['custom-token']).toMatchObject({
+      secretConfig: { signingKeys: ['jwtSigningKey'] },
+      metadataFields: [
+        { name: 'email', fieldName: 'email', required: true },
+        { name: 'profile.displayName', fieldName: 'name', required: false },
+      ],
+    })
+    expect(app.customUserData?.onUserCreationFunctionName).toBe('onUserCreated')
+  })
 })

@@ -3,17 +3,33 @@ import { join } from 'node:path'
 import type { AppConfig } from './AppConfig'
 import { expectObject, optionalString } from './jsonFields'
 import { loadCustomUserData } from './loadCustomUserData'
+import { loadDataSources } from './loadDataSources'
+import { loadEnvironment } from './loadEnvironment'
 import { loadFunctions } from './loadFunctions'
 import { loadProviders } from './loadProviders'
 import { loadValues } from './loadValues'
 import { AppFolderError, readJsonFile } from './readJsonFile'
+import { unsupportedFeatures } from './unsupportedFeatures'
+
+/** How to load an app folder. */
+export interface LoadAppFolderOptions {
+  /**
+   * The environment whose `environments/<tag>.json` values fill `%(%%environment.values.x)`
+   * references. Default: `APP_ENVIRONMENT`, else the config's `environment`, else none.
+   */
+  readonly environment?: string
+}
 
 /**
  * Loads an App Services app folder (the layout App Services exports): `realm_config.json` or
  * `root_config.json`, `auth/providers.json`, `auth/custom_user_data.json`, `functions/config.json`,
- * `functions/**\/*.js` and `values/*.json`. A malformed file throws an `AppFolderError` naming it.
+ * `functions/**\/*.js`, `values/*.json` and `environments/<tag>.json`. A malformed file throws an
+ * `AppFolderError` naming it; parts we do not support (sync, triggers, GraphQL...) become warnings.
  */
-export const loadAppFolder = async (dir: string): Promise<AppConfig> => {
+export const loadAppFolder = async (
+  dir: string,
+  options: LoadAppFolderOptions = {},
+): Promise<AppConfig> => {
   const info = await stat(dir).catch(() => undefined)
   if (!info?.isDirectory()) throw new AppFolderError(`App folder ${dir} does not exist.`)
 
@@ -40,14 +56,25 @@ export const loadAppFolder = async (dir: string): Promise<AppConfig> => {
     )
   }
 
+  const environment = await loadEnvironment(
+    dir,
+    options.environment ??
+      process.env.APP_ENVIRONMENT ??
+      optionalString(root, 'environment', configPath) ??
+      '',
+  )
+  const warnings = await unsupportedFeatures(dir)
   return {
     dir,
     appId,
     name: name ?? appId,
     allowedRequestOrigins: origins ?? [],
-    providers: await loadProviders(dir),
-    customUserData: await loadCustomUserData(dir),
+    providers: await loadProviders(dir, { warnings, environment }),
+    customUserData: await loadCustomUserData(dir, environment),
     functions: await loadFunctions(dir),
     values: await loadValues(dir),
+    dataSources: await loadDataSources(dir, warnings),
+    environment,
+    warnings,
   }
 }

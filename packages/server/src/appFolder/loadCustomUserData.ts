@@ -1,12 +1,16 @@
 import { join } from 'node:path'
 import type { CustomUserDataConfig } from './AppConfig'
 import { expectObject, optionalString } from './jsonFields'
+import { expandEnvironment, type AppEnvironment } from './loadEnvironment'
 import { AppFolderError, readJsonFile } from './readJsonFile'
 
 /** Reads `auth/custom_user_data.json`; null when custom user data is absent or disabled. */
-export const loadCustomUserData = async (dir: string): Promise<CustomUserDataConfig | null> => {
+export const loadCustomUserData = async (
+  dir: string,
+  environment: AppEnvironment = { tag: '', values: {} },
+): Promise<CustomUserDataConfig | null> => {
   const path = join(dir, 'auth', 'custom_user_data.json')
-  const raw = await readJsonFile(path)
+  const raw = expandEnvironment(await readJsonFile(path), environment, path)
   if (raw === undefined) return null
   const entry = expectObject(raw, path)
   if (entry.enabled === false) return null

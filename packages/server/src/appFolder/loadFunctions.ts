@@ -1,7 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
+import { compileFunction } from 'node:vm'
+import { compileRuleExpression } from '../collection/ruleExpression'
 import type { FunctionDefinition } from './AppConfig'
-import { expectObject, isObject, optionalString, type JsonObject } from './jsonFields'
+import { expectObject, optionalString, type JsonObject } from './jsonFields'
 import { AppFolderError, readJsonFile } from './readJsonFile'
 
 const listFunctionFiles = async (root: string): Promise<string[]> => {
@@ -17,7 +19,33 @@ const listFunctionFiles = async (root: string): Promise<string[]> => {
   return found
 }
 
-/** Reads `functions/config.json` and every `functions/**\/*.js`, by function name. */
+const flag = (entry: JsonObject, key: string, where: string): boolean => {
+  const value = entry[key]
+  if (value === undefined || value === null) return false
+  if (typeof value !== 'boolean')
+    throw new AppFolderError(`${where}: "${key}" must be true or false.`)
+  return value
+}
+
+/** A syntax error in a function file stops the start, naming the file and the line. */
+const checkSyntax = (source: string, path: string): void => {
+  try {
+    compileFunction(source, ['exports', 'module', 'context'], { filename: path })
+  } catch (error) {
+    const line = /:(\d+)\s*$/m.exec(String((error as Error).stack).split('\n')[0] ?? '')?.[1]
+    throw new AppFolderError(
+      `${path}${line ? `:${line}` : ''} does not compile: ${(error as Error).message}`,
+    )
+  }
+}
+
+/**
+ * Reads `functions/config.json` and every `functions/**\/*.js`, by function name. Each function's
+ * source must compile and its `can_evaluate` must be an expression this server evaluates (`{}`,
+ * `%%true`, `%%user...`, see `compileRuleExpression`); otherwise the start fails with the file
+ * named, rather than run a function whose guard is silently ignored. `run_as_user_id` and
+ * `run_as_user_id_script_source` are refused the same way: they are not supported yet.
+ */
 export const loadFunctions = async (dir: string): Promise<Map<string, FunctionDefinition>> => {
   const root = join(dir, 'functions')
   const functions = new Map<string, FunctionDefinition>()
@@ -42,14 +70,32 @@ export const loadFunctions = async (dir: string): Promise<Map<string, FunctionDe
     // Function names may contain folders: functions/utils/add.js is "utils/add".
     const name = relative(root, path).slice(0, -'.js'.length).split(sep).join('/')
     const config = configs.get(name) ?? {}
+    const where = `${configPath} ("${name}")`
+    for (const key of ['run_as_user_id', 'run_as_user_id_script_source']) {
+      if (typeof config[key] === 'string' && config[key] !== '') {
+        throw new AppFolderError(
+          `${where}: "${key}" is not supported yet; use run_as_system or remove it.`,
+        )
+      }
+    }
+    let canEvaluate
+    try {
+      canEvaluate = compileRuleExpression(config.can_evaluate ?? {}, { documentAllowed: false })
+    } catch (error) {
+      throw new AppFolderError(
+        `${where}: can_evaluate cannot be evaluated: ${(error as Error).message}.`,
+      )
+    }
+    const source = await readFile(path, 'utf8')
+    checkSyntax(source, path)
     functions.set(name, {
       name,
       path,
-      source: await readFile(path, 'utf8'),
-      private: config.private === true,
-      runAsSystem: config.run_as_system === true,
-      disableArgLogs: config.disable_arg_logs === true,
-      canEvaluate: isObject(config.can_evaluate) ? config.can_evaluate : {},
+      source,
+      private: flag(config, 'private', where),
+      runAsSystem: flag(config, 'run_as_system', where),
+      disableArgLogs: flag(config, 'disable_arg_logs', where),
+      canEvaluate,
     })
   }
   for (const name of configs.keys()) {

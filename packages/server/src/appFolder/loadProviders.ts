@@ -1,26 +1,80 @@
 import { join } from 'node:path'
-import type { ProviderConfig } from './AppConfig'
+import type { MetadataField, ProviderConfig } from './AppConfig'
+import { expandEnvironment, type AppEnvironment } from './loadEnvironment'
 import { expectObject, isObject, optionalString } from './jsonFields'
-import { readJsonFile } from './readJsonFile'
+import { AppFolderError, readJsonFile } from './readJsonFile'
 
-/** Reads `auth/providers.json`: the auth providers by name. */
-export const loadProviders = async (dir: string): Promise<Record<string, ProviderConfig>> => {
+/** Provider types this server implements; any other type is refused at start-up. */
+export const SUPPORTED_PROVIDER_TYPES: ReadonlySet<string> = new Set([
+  'anon-user',
+  'local-userpass',
+  'api-key',
+  'custom-token',
+  'custom-function',
+])
+
+const metadataFields = (value: unknown, where: string): MetadataField[] => {
+  if (value === undefined || value === null) return []
+  if (!Array.isArray(value))
+    throw new AppFolderError(`${where}: "metadata_fields" must be an array.`)
+  return value.map((item) => {
+    const entry = expectObject(item, `${where} (metadata_fields)`)
+    const name = optionalString(entry, 'name', where)
+    if (!name) throw new AppFolderError(`${where}: every metadata field needs a "name".`)
+    return {
+      name,
+      fieldName: optionalString(entry, 'field_name', where) ?? name.split('.').pop() ?? name,
+      required: entry.required === true,
+    }
+  })
+}
+
+/**
+ * Reads `auth/providers.json`: the auth providers by name, with their `config`, `secret_config`
+ * and `metadata_fields` as App Services exports them. A provider type we do not implement (OAuth
+ * providers, for one) is kept disabled, with a warning.
+ */
+export const loadProviders = async (
+  dir: string,
+  options: { warnings: string[]; environment: AppEnvironment },
+): Promise<Record<string, ProviderConfig>> => {
+  const { warnings, environment } = options
   const path = join(dir, 'auth', 'providers.json')
-  const raw = await readJsonFile(path)
+  const raw = expandEnvironment(await readJsonFile(path), environment, path)
   // An app folder without auth/providers.json still lets users in anonymously, as a new
-  // App Services app did; the foundation needs no other provider.
+  // App Services app did.
   if (raw === undefined) {
-    return { 'anon-user': { name: 'anon-user', type: 'anon-user', disabled: false, config: {} } }
+    return {
+      'anon-user': {
+        name: 'anon-user',
+        type: 'anon-user',
+        disabled: false,
+        config: {},
+        secretConfig: {},
+        metadataFields: [],
+      },
+    }
   }
   const providers: Record<string, ProviderConfig> = {}
   for (const [name, value] of Object.entries(expectObject(raw, path))) {
-    const entry = expectObject(value, `${path} ("${name}")`)
-    providers[name] = {
+    const where = `${path} ("${name}")`
+    const entry = expectObject(value, where)
+    const provider: ProviderConfig = {
       name: optionalString(entry, 'name', path) ?? name,
       type: optionalString(entry, 'type', path) ?? name,
       disabled: entry.disabled === true,
       config: isObject(entry.config) ? entry.config : {},
+      secretConfig: isObject(entry.secret_config) ? entry.secret_config : {},
+      metadataFields: metadataFields(entry.metadata_fields, where),
     }
+    if (!provider.disabled && !SUPPORTED_PROVIDER_TYPES.has(provider.type)) {
+      warnings.push(
+        `${where}: provider type "${provider.type}" is not supported; its logins answer like a disabled provider's`,
+      )
+      providers[provider.name] = { ...provider, disabled: true }
+      continue
+    }
+    providers[provider.name] = provider
   }
   return providers
 }

@@ -14,27 +14,39 @@ export interface LoginAnswer {
 
 export interface CompleteLoginInput {
   readonly userId: string
-  readonly identityId: string
+  readonly identityId: string | null
   readonly deviceId: string
+  /** The login asked for refresh-token rotation (`options.refreshTokenRotation`, §17.1). */
+  readonly rotating: boolean
+  /** The anon-user provider let the user in: its tokens say `is_anonymous`. */
+  readonly anonymous: boolean
 }
 
 /** Opens a session for a user whose credentials checked out and builds the login answer. */
 export const completeLogin = async (
   ctx: ServerContext,
-  { userId, identityId, deviceId }: CompleteLoginInput,
+  { userId, identityId, deviceId, rotating, anonymous }: CompleteLoginInput,
 ): Promise<LoginAnswer> => {
   const { sessionId, refreshToken } = await openSession(ctx.store, ctx.clock, {
     userId,
     identityId,
     deviceId,
     lifetime: ctx.settings.refreshTokenLifetime,
+    rotating,
+    anonymous,
   })
   const [userData, profile] = await Promise.all([
     readCustomData(ctx.store, ctx.app.customUserData, userId),
     readProfile(ctx.store, userId, ctx.app.appId),
   ])
   if (!profile) throw new Error(`user ${userId} vanished during login`)
-  const accessToken = await ctx.tokens.signAccessToken({ userId, sessionId, deviceId, userData })
+  const accessToken = await ctx.tokens.signAccessToken({
+    userId,
+    sessionId,
+    deviceId,
+    userData,
+    isAnonymous: anonymous,
+  })
   return {
     access_token: accessToken,
     refresh_token: refreshToken,

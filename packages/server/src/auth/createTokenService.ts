@@ -1,22 +1,23 @@
 import { randomUUID } from 'node:crypto'
-import {
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  jwtVerify,
-  SignJWT,
-  type CryptoKey,
-  type JWK,
-  type JWTPayload,
-} from 'jose'
+import { decodeProtectedHeader, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose'
+import type { Logger } from 'pino'
 import type { Clock } from '../Clock'
 import { ErrorCode, ServiceError } from '../http/ServiceError'
 import type { Store } from '../store/Store'
+import {
+  hs256Key,
+  loadGivenKey,
+  loadStoredKeys,
+  rotateStoredKey,
+  type SigningKey,
+  type SigningKeySource,
+} from './signingKeys'
 
-const ALG = 'EdDSA'
 // Access tokens verify with this much leeway for clocks that disagree (RELIABILITY.md B7).
 const CLOCK_TOLERANCE_SECONDS = 30
-const KEY_LOCK = 7_310_443
+// An unknown kid makes the service re-read the store (another instance rotated), at most this often.
+const RELOAD_INTERVAL_MS = 5_000
+const KEY_REFRESH_MS = 60_000
 
 /** The claims of an access token (PROTOCOL.md §12.1, §17.5). */
 export interface AccessTokenClaims extends JWTPayload {
@@ -28,6 +29,8 @@ export interface AccessTokenClaims extends JWTPayload {
   baas_device_id: string
   user_data?: unknown
   user_data_omitted?: boolean
+  /** Present (true) only on anonymous users' tokens. */
+  is_anonymous?: true
 }
 
 export interface AccessTokenInput {
@@ -36,14 +39,22 @@ export interface AccessTokenInput {
   readonly deviceId: string
   /** The custom-data document as relaxed EJSON, or undefined when the user has none. */
   readonly userData: unknown
+  /** The session was opened by the `anon-user` provider: the token says `is_anonymous: true`. */
+  readonly isAnonymous?: boolean
 }
 
 export interface TokenService {
+  /**
+   * Signs an access token. A `userData` larger than the custom-data cap is left out and the
+   * token says so with `user_data_omitted: true` (PROTOCOL.md §17.4).
+   */
   signAccessToken(input: AccessTokenInput): Promise<string>
   /** Verifies signature, type, issuer, audience and expiry; throws 401 `InvalidSession` otherwise. */
   verifyAccessToken(token: string): Promise<AccessTokenClaims>
-  /** The public keys, for `/.well-known/jwks.json`. */
+  /** The public keys, for `/.well-known/jwks.json`. Empty with HS256. */
   jwks(): { keys: JWK[] }
+  /** Retires the current EdDSA key and signs with a new one from now on; returns its kid. */
+  rotateSigningKey(): Promise<string>
 }
 
 export interface TokenServiceOptions {
@@ -51,103 +62,151 @@ export interface TokenServiceOptions {
   readonly appId: string
   readonly issuer: string
   readonly clock: Clock
+  readonly logger: Logger
   /** Access-token lifetime in seconds. Default 1800 (30 minutes, as App Services). */
   readonly accessTokenLifetime?: number
+  /** Default: EdDSA with keys kept in the store. */
+  readonly signing?: SigningKeySource
+  /** How long a retired key still verifies, in seconds. Default one day. */
+  readonly retiredKeyGraceSeconds?: number
+  /** Largest `user_data` claim, in bytes of JSON. Default 16 KiB. */
+  readonly customDataMaxBytes?: number
 }
 
-interface KeyRow {
-  kid: string
-  private_jwk: JWK
-  public_jwk: JWK
-}
-
-const loadOrCreateKey = (store: Store, clock: Clock): Promise<KeyRow> =>
-  store.transaction(async (tx) => {
-    // Several servers may start at once on one database; they must agree on one key.
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [KEY_LOCK])
-    const [existing] = await tx.query<KeyRow>(
-      `SELECT kid, private_jwk, public_jwk FROM signing_keys
-        WHERE retired_at IS NULL AND alg = $1 ORDER BY created_at DESC LIMIT 1`,
-      [ALG],
-    )
-    if (existing) return existing
-    const { privateKey, publicKey } = await generateKeyPair(ALG, {
-      crv: 'Ed25519',
-      extractable: true,
-    })
-    const kid = randomUUID()
-    const row: KeyRow = {
-      kid,
-      private_jwk: { ...(await exportJWK(privateKey)), kid, alg: ALG },
-      public_jwk: { ...(await exportJWK(publicKey)), kid, alg: ALG, use: 'sig' },
-    }
-    await tx.query(
-      `INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, created_at)
-       VALUES ($1, $2, $3::jsonb, $4::jsonb, $5)`,
-      [
-        kid,
-        ALG,
-        JSON.stringify(row.private_jwk),
-        JSON.stringify(row.public_jwk),
-        new Date(clock.now()),
-      ],
-    )
-    return row
-  })
+const invalid = (): ServiceError =>
+  new ServiceError(
+    401,
+    ErrorCode.InvalidSession,
+    'invalid session: access token expired or invalid',
+  )
 
 /**
- * Signs and verifies access tokens: EdDSA (Ed25519) with a `kid`, the key generated on first
- * start and kept in the store so that every server instance and restart shares it.
+ * Signs and verifies access tokens: EdDSA (Ed25519) with a `kid` by default, the key generated on
+ * first start and kept in the store so that every instance and restart shares it, or given by file
+ * or environment; HS256 with a configured secret for App Services-like deployments. Verification
+ * pins the algorithm, the type, the issuer and the audience, and never takes a key from the
+ * token's own header (RELIABILITY.md B2–B8).
  */
 export const createTokenService = async (options: TokenServiceOptions): Promise<TokenService> => {
-  const { store, appId, issuer, clock } = options
+  const { store, appId, issuer, clock, logger } = options
   const lifetime = options.accessTokenLifetime ?? 1800
-  const key = await loadOrCreateKey(store, clock)
-  const privateKey = (await importJWK(key.private_jwk, ALG)) as CryptoKey
-  const publicKey = (await importJWK(key.public_jwk, ALG)) as CryptoKey
+  const source: SigningKeySource = options.signing ?? { algorithm: 'EdDSA' }
+  const grace = options.retiredKeyGraceSeconds ?? 24 * 60 * 60
+  const maxUserData = options.customDataMaxBytes ?? 16 * 1024
+  const fromStore = source.algorithm === 'EdDSA' && !source.keyFile && !source.privateJwk
+
+  const loadKeys = async (): Promise<SigningKey[]> => {
+    if (source.algorithm === 'HS256') return [hs256Key(source.secret)]
+    if (!fromStore) return [await loadGivenKey(source)]
+    return loadStoredKeys(store, clock, grace)
+  }
+  let keys = await loadKeys()
+  let lastReload = clock.now()
+  const current = (): SigningKey => {
+    const key = keys.find((candidate) => candidate.retiredAt === null)
+    if (!key?.privateKey) throw new Error('no current signing key')
+    return key
+  }
+
+  const findKey = async (kid: string | undefined): Promise<SigningKey | undefined> => {
+    const live = (key: SigningKey) =>
+      key.kid === kid && (key.retiredAt === null || key.retiredAt + grace * 1000 > clock.now())
+    let key = keys.find(live)
+    if (!key && fromStore && clock.now() - lastReload > RELOAD_INTERVAL_MS) {
+      lastReload = clock.now()
+      keys = await loadKeys()
+      key = keys.find(live)
+    }
+    return key
+  }
 
   return {
-    async signAccessToken({ userId, sessionId, deviceId, userData }) {
+    async signAccessToken({ userId, sessionId, deviceId, userData, isAnonymous }) {
+      if (fromStore && clock.now() - lastReload > KEY_REFRESH_MS) {
+        // Another instance may have rotated: sign with the store's current key within a minute.
+        lastReload = clock.now()
+        keys = await loadKeys()
+      }
+      const key = current()
       const iat = Math.floor(clock.now() / 1000)
       const claims: Record<string, unknown> = {
         typ: 'access',
         baas_id: sessionId,
         baas_device_id: deviceId,
       }
-      if (userData !== undefined) claims.user_data = userData
+      if (isAnonymous) claims.is_anonymous = true
+      if (userData !== undefined) {
+        const bytes = Buffer.byteLength(JSON.stringify(userData), 'utf8')
+        if (bytes > maxUserData) {
+          claims.user_data_omitted = true
+          logger.warn(
+            { userId, bytes, maxBytes: maxUserData },
+            'custom user data is over the size cap and was left out of the access token',
+          )
+        } else {
+          claims.user_data = userData
+        }
+      }
       return new SignJWT(claims)
-        .setProtectedHeader({ alg: ALG, kid: key.kid, typ: 'at+jwt' })
+        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
         .setSubject(userId)
         .setIssuer(issuer)
         .setAudience(appId)
         .setIssuedAt(iat)
         .setExpirationTime(iat + lifetime)
         .setJti(randomUUID())
-        .sign(privateKey)
+        .sign(key.privateKey!)
     },
 
     async verifyAccessToken(token) {
+      let payload: JWTPayload
       try {
-        const { payload } = await jwtVerify(token, publicKey, {
-          algorithms: [ALG],
+        const header = decodeProtectedHeader(token)
+        // Keys come from our own list only, never from the token (RELIABILITY.md B4).
+        if (header.jku || header.jwk || header.x5u || header.x5c) throw new Error('foreign key')
+        const key = await findKey(header.kid)
+        if (!key || header.alg !== key.alg) throw new Error('unknown key')
+        ;({ payload } = await jwtVerify(token, key.publicKey, {
+          algorithms: [key.alg],
           issuer,
           audience: appId,
           typ: 'at+jwt',
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
           currentDate: new Date(clock.now()),
           requiredClaims: ['sub', 'exp', 'iat', 'baas_id'],
-        })
-        if (payload.typ !== 'access') throw new Error('not an access token')
-        return payload as AccessTokenClaims
+        }))
       } catch {
-        throw new ServiceError(
-          401,
-          ErrorCode.InvalidSession,
-          'invalid session: access token expired or invalid',
-        )
+        throw invalid()
       }
+      // jose checks iat only against a maximum age; a token issued in the future is refused here.
+      if (
+        payload.typ !== 'access' ||
+        typeof payload.iat !== 'number' ||
+        payload.iat > clock.now() / 1000 + CLOCK_TOLERANCE_SECONDS
+      ) {
+        throw invalid()
+      }
+      return payload as AccessTokenClaims
     },
 
-    jwks: () => ({ keys: [key.public_jwk] }),
+    jwks: () => ({
+      keys: keys.flatMap((key) =>
+        key.publicJwk && (key.retiredAt === null || key.retiredAt + grace * 1000 > clock.now())
+          ? [key.publicJwk]
+          : [],
+      ),
+    }),
+
+    async rotateSigningKey() {
+      if (!fromStore) {
+        throw new Error(
+          'only keys kept in the store rotate here; for a key given by file or environment, deploy the new key instead',
+        )
+      }
+      const kid = await rotateStoredKey(store, clock)
+      keys = await loadKeys()
+      lastReload = clock.now()
+      return kid
+    },
   }
 }

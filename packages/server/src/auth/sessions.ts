@@ -1,14 +1,20 @@
 import { ObjectId } from 'bson'
+import type { CustomUserDataConfig } from '../appFolder/AppConfig'
 import type { Clock } from '../Clock'
+import { customDataSubquery } from '../customData/readCustomData'
 import type { Queryable } from '../store/Store'
 import { createRefreshToken, hashRefreshToken } from './refreshTokens'
 
 export interface OpenSessionInput {
   readonly userId: string
-  readonly identityId: string
+  readonly identityId: string | null
   readonly deviceId: string
   /** Refresh-token lifetime in seconds. */
   readonly lifetime: number
+  /** The client asked for refresh-token rotation (PROTOCOL.md §17.1). */
+  readonly rotating: boolean
+  /** Opened by the anon-user provider. */
+  readonly anonymous: boolean
 }
 
 /** A live session: what a refresh token unlocks. */
@@ -16,6 +22,21 @@ export interface ActiveSession {
   id: string
   user_id: string
   device_id: string
+  /** Opened by the anon-user provider. */
+  anonymous: boolean
+}
+
+/** Everything known about the session a refresh token belongs to, live or not. */
+export interface SessionOfToken extends ActiveSession {
+  rotating: boolean
+  /** When this token was rotated out; null while it is the session's current token. */
+  token_rotated_at: Date | null
+  revoked_at: Date | null
+  expires_at: Date
+  last_used_at: Date | null
+  user_disabled: boolean
+  /** The user's stored custom-data document, when asked for and present. */
+  custom_doc?: unknown
 }
 
 /** Opens a session and returns its id and its refresh token (the only time the token exists in clear). */
@@ -26,36 +47,78 @@ export const openSession = async (
 ): Promise<{ sessionId: string; refreshToken: string }> => {
   const sessionId = new ObjectId().toHexString()
   const { token, hash } = createRefreshToken()
-  const now = clock.now()
+  const now = new Date(clock.now())
   await db.query(
-    `INSERT INTO sessions (id, user_id, identity_id, device_id, refresh_token_hash, created_at, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    `WITH s AS (
+       INSERT INTO sessions (id, user_id, identity_id, device_id, rotating, anonymous, created_at, last_used_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $9, $6, $6, $7) RETURNING id)
+     INSERT INTO refresh_tokens (hash, session_id, created_at) SELECT $8, id, $6 FROM s`,
     [
       sessionId,
       input.userId,
       input.identityId,
       input.deviceId,
+      input.rotating,
+      now,
+      new Date(now.getTime() + input.lifetime * 1000),
       hash,
-      new Date(now),
-      new Date(now + input.lifetime * 1000),
+      input.anonymous,
     ],
   )
   return { sessionId, refreshToken: token }
 }
 
-/** Finds the unrevoked, unexpired session a refresh token belongs to, whose user is enabled. */
+/**
+ * The session a refresh token belongs to, whatever its state; undefined for an unknown token.
+ * `customData` reads the user's custom-data document in the same query, so that a refresh costs
+ * one round trip to the store.
+ */
+export const findSessionOfToken = async (
+  db: Queryable,
+  refreshToken: string,
+  options: { customData?: CustomUserDataConfig | null } = {},
+): Promise<SessionOfToken | undefined> => {
+  const customDoc = options.customData
+    ? `, ${customDataSubquery(options.customData, 's.user_id')} AS custom_doc`
+    : ''
+  const [row] = await db.query<SessionOfToken>(
+    `SELECT s.id, s.user_id, s.device_id, s.rotating, rt.rotated_at AS token_rotated_at,
+            s.revoked_at, s.expires_at, s.last_used_at, u.disabled AS user_disabled,
+            s.anonymous${customDoc}
+       FROM refresh_tokens rt
+       JOIN sessions s ON s.id = rt.session_id
+       JOIN users u ON u.id = s.user_id
+      WHERE rt.hash = $1`,
+    [hashRefreshToken(refreshToken)],
+  )
+  return row
+}
+
+/** Whether a session found by its token may still be used at `now` (idle timeout in seconds). */
+export const isSessionUsable = (
+  session: SessionOfToken,
+  now: number,
+  idleTimeout: number | null,
+): boolean =>
+  session.revoked_at === null &&
+  new Date(session.expires_at).getTime() > now &&
+  !session.user_disabled &&
+  (idleTimeout === null ||
+    session.last_used_at === null ||
+    new Date(session.last_used_at).getTime() + idleTimeout * 1000 > now)
+
+/**
+ * Finds the live session whose *current* refresh token this is (API-key routes authenticate with
+ * it, PROTOCOL.md §6). A rotated-out token does not count here.
+ */
 export const findSessionByRefreshToken = async (
   db: Queryable,
   clock: Clock,
   refreshToken: string,
 ): Promise<ActiveSession | undefined> => {
-  const [row] = await db.query<ActiveSession>(
-    `SELECT s.id, s.user_id, s.device_id FROM sessions s JOIN users u ON u.id = s.user_id
-      WHERE s.refresh_token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
-        AND NOT u.disabled`,
-    [hashRefreshToken(refreshToken), new Date(clock.now())],
-  )
-  return row
+  const session = await findSessionOfToken(db, refreshToken)
+  if (!session || session.token_rotated_at !== null) return undefined
+  return isSessionUsable(session, clock.now(), null) ? session : undefined
 }
 
 /** Answers whether a session is still live (access tokens name their session in `baas_id`). */
@@ -82,4 +145,16 @@ export const revokeSession = async (
     [sessionId, new Date(clock.now())],
   )
   return rows.length > 0
+}
+
+/** Revokes every session of a user (password reset, account changes). */
+export const revokeUserSessions = async (
+  db: Queryable,
+  clock: Clock,
+  userId: string,
+): Promise<void> => {
+  await db.query('UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL', [
+    userId,
+    new Date(clock.now()),
+  ])
 }

@@ -1,6 +1,6 @@
 import { ObjectId } from 'bson'
 import type { Clock } from '../Clock'
-import type { Queryable } from '../store/Store'
+import type { Queryable, Store } from '../store/Store'
 
 /** One identity of a user, in the shape of `GET /auth/profile` (PROTOCOL.md §5.3). */
 export interface ProfileIdentity {
@@ -22,10 +22,21 @@ export interface UserProfile {
 export interface NewIdentity {
   readonly providerType: string
   readonly providerId: string
-  /** The provider's own id for this identity (an email, a key id, a random id for anonymous users). */
+  /** The provider's own id for this identity (an email, a JWT `sub`, a random id for anonymous users). */
   readonly externalId: string
   readonly providerData?: Record<string, unknown>
+  /** The user's metadata (`profile.data`): email, name, the custom JWT's metadata fields. */
   readonly data?: Record<string, unknown>
+  /** `normal` for app users, `server` for the users behind server API keys. Default `normal`. */
+  readonly userType?: 'normal' | 'server'
+}
+
+/** A user found or created for an identity. */
+export interface UserIdentity {
+  readonly userId: string
+  readonly identityId: string
+  /** True when this call created the user (its creation function then runs). */
+  readonly created: boolean
 }
 
 /** Creates a user with its first identity; returns both ids. */
@@ -38,56 +49,144 @@ export const createUser = async (
   const identityId = new ObjectId().toHexString()
   const now = new Date(clock.now())
   await db.query(
-    `INSERT INTO users (id, type, data, created_at) VALUES ($1, 'normal', $2::jsonb, $3)`,
-    [userId, JSON.stringify(identity.data ?? {}), now],
-  )
-  await db.query(
-    `INSERT INTO identities (id, user_id, provider_type, provider_id, external_id, provider_data, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)`,
+    `WITH u AS (
+       INSERT INTO users (id, type, data, created_at) VALUES ($1, $2, $3::jsonb, $4) RETURNING id)
+     INSERT INTO identities (id, user_id, provider_type, provider_id, external_id, provider_data, created_at)
+     SELECT $5, id, $6, $7, $8, $9::jsonb, $4 FROM u`,
     [
-      identityId,
       userId,
+      identity.userType ?? 'normal',
+      JSON.stringify(identity.data ?? {}),
+      now,
+      identityId,
       identity.providerType,
       identity.providerId,
       identity.externalId,
       JSON.stringify(identity.providerData ?? {}),
-      now,
     ],
   )
   return { userId, identityId }
 }
 
-/** Reads a user's profile; `undefined` when the user does not exist (any more). */
-export const readProfile = async (
+const isUniqueViolation = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505'
+
+const findIdentity = async (
+  db: Queryable,
+  providerType: string,
+  externalId: string,
+): Promise<{ userId: string; identityId: string } | undefined> => {
+  const [row] = await db.query<{ user_id: string; id: string }>(
+    'SELECT id, user_id FROM identities WHERE provider_type = $1 AND external_id = $2',
+    [providerType, externalId],
+  )
+  return row ? { userId: row.user_id, identityId: row.id } : undefined
+}
+
+/**
+ * The user behind an external identity (a custom JWT's `sub`, a custom function's id), created on
+ * first sight. Two first logins racing for one identity both end with the same user, never with a
+ * unique-violation error (RELIABILITY.md E2). `data` refreshes the user's metadata on every login.
+ */
+export const findOrCreateUser = async (
+  store: Store,
+  clock: Clock,
+  identity: NewIdentity,
+): Promise<UserIdentity> => {
+  const update = async (found: { userId: string; identityId: string }) => {
+    if (identity.data && Object.keys(identity.data).length > 0) {
+      await store.query('UPDATE users SET data = data || $2::jsonb WHERE id = $1', [
+        found.userId,
+        JSON.stringify(identity.data),
+      ])
+      await store.query('UPDATE identities SET provider_data = $2::jsonb WHERE id = $1', [
+        found.identityId,
+        JSON.stringify(identity.providerData ?? {}),
+      ])
+    }
+    return { ...found, created: false }
+  }
+  const existing = await findIdentity(store, identity.providerType, identity.externalId)
+  if (existing) return update(existing)
+  try {
+    return { ...(await createUser(store, clock, identity)), created: true }
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error
+    const winner = await findIdentity(store, identity.providerType, identity.externalId)
+    if (!winner) throw error
+    return update(winner)
+  }
+}
+
+/** Which profile to read, and optionally which session of the user must be live. */
+export interface ProfileQuery {
+  readonly userId: string
+  /** The app id, answered as `domain_id`. */
+  readonly domainId: string
+  readonly liveSession?: { readonly id: string; readonly now: number }
+}
+
+/** Reads a user's profile; `undefined` when the user does not exist (any more) or is disabled. */
+export const readProfile = (
   db: Queryable,
   userId: string,
   domainId: string,
+): Promise<UserProfile | undefined> => queryProfile(db, { userId, domainId })
+
+/**
+ * Reads a user's profile, or `undefined` when the user does not exist, is disabled, or (given
+ * `liveSession`) when that session of the user is not live at `now`: one query for all of it.
+ */
+export const queryProfile = async (
+  db: Queryable,
+  { userId, domainId, liveSession }: ProfileQuery,
 ): Promise<UserProfile | undefined> => {
-  const [user] = await db.query<{ id: string; type: string; data: Record<string, unknown> }>(
-    'SELECT id, type, data FROM users WHERE id = $1 AND NOT disabled',
-    [userId],
-  )
-  if (!user) return undefined
-  const identities = await db.query<{
-    id: string
-    provider_type: string
-    provider_id: string
-    provider_data: Record<string, unknown>
+  const rows = await db.query<{
+    type: string
+    data: Record<string, unknown>
+    identity_id: string | null
+    provider_type: string | null
+    provider_id: string | null
+    provider_data: Record<string, unknown> | null
   }>(
-    `SELECT id, provider_type, provider_id, provider_data FROM identities
-      WHERE user_id = $1 ORDER BY created_at, id`,
-    [userId],
+    `SELECT u.type, u.data, i.id AS identity_id, i.provider_type, i.provider_id, i.provider_data
+       FROM users u LEFT JOIN identities i ON i.user_id = u.id
+      WHERE u.id = $1 AND NOT u.disabled${
+        liveSession
+          ? ` AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = $2 AND s.user_id = u.id
+                             AND s.revoked_at IS NULL AND s.expires_at > $3)`
+          : ''
+      }
+      ORDER BY i.created_at, i.id`,
+    liveSession ? [userId, liveSession.id, new Date(liveSession.now)] : [userId],
   )
+  const [first] = rows
+  if (!first) return undefined
   return {
-    user_id: user.id,
+    user_id: userId,
     domain_id: domainId,
-    identities: identities.map((row) => ({
-      id: row.id,
-      provider_type: row.provider_type,
-      provider_id: row.provider_id,
-      provider_data: row.provider_data,
-    })),
-    data: user.data,
-    type: user.type,
+    identities: rows.flatMap((row) =>
+      row.identity_id === null
+        ? []
+        : [
+            {
+              id: row.identity_id,
+              provider_type: row.provider_type ?? '',
+              provider_id: row.provider_id ?? '',
+              provider_data: row.provider_data ?? {},
+            },
+          ],
+    ),
+    data: first.data,
+    type: first.type,
   }
+}
+
+/**
+ * Deletes a user and, through the schema's cascades, its identities, sessions, API keys and
+ * email/password account. Its custom-data document stays: App Services leaves app data to the app.
+ */
+export const deleteUser = async (db: Queryable, userId: string): Promise<boolean> => {
+  const rows = await db.query('DELETE FROM users WHERE id = $1 RETURNING id', [userId])
+  return rows.length > 0
 }

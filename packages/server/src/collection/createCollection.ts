@@ -1,115 +1,595 @@
+import { EJSON } from 'bson'
+import { resolve } from 'mingo/util'
 import type { WriteEvent } from '../functions/FunctionRunner'
-import { Query, update as applyUpdate } from 'mingo'
-import type { Store } from '../store/Store'
+import { encodeRelaxed } from '../ejson/ejsonCodec'
+import type { Queryable, Store } from '../store/Store'
+import { applyUpdate } from './applyUpdate'
+import { systemAccess, type CollectionAccess } from './CollectionAccess'
+import { CollectionError, mongoError } from './CollectionError'
+import { lockCollection, type WriteLock } from './collectionLocks'
 import { fromStored, idKey, toStored, withId, type Document } from './documentCodec'
+import {
+  aggregateViews,
+  checkSort,
+  compileFilter,
+  project,
+  sortViewed,
+  viewOf,
+  type Viewed,
+} from './mingoQueries'
+import { narrowFilter } from './narrowFilter'
+import { upsertSeed } from './upsertSeed'
+import { validateDocument } from './validateDocument'
 
-/** The result shape of MongoDB's `updateOne`. */
+/** Called after a write commits, with the collection and the `_id`s of the documents it changed. */
+export type WriteListener = (event: WriteEvent) => void
+
+export interface FindOptions {
+  projection?: Document
+  sort?: Document
+  /** At most this many documents; 0 or absent for all (a negative limit counts as positive). */
+  limit?: number
+  skip?: number
+}
+
+export interface CountOptions {
+  limit?: number
+  skip?: number
+}
+
+export interface UpdateOptions {
+  upsert?: boolean
+  arrayFilters?: Document[]
+}
+
+export interface FindOneAndModifyOptions {
+  projection?: Document
+  sort?: Document
+  upsert?: boolean
+  /** App Services' spelling: answer the document after the change. Default false. */
+  returnNewDocument?: boolean
+  /** The Node driver's spelling of the same. */
+  returnDocument?: 'before' | 'after'
+}
+
+/** The result shape of MongoDB's `updateOne`, `updateMany` and `replaceOne`. */
 export interface UpdateResult {
   matchedCount: number
   modifiedCount: number
   upsertedId?: unknown
 }
 
-export interface UpdateOptions {
-  upsert?: boolean
+export interface InsertOneResult {
+  insertedId: unknown
 }
 
-/** A MongoDB-style collection over the store's `documents` table. */
-export interface Collection {
-  findOne(filter?: Document): Promise<Document | null>
-  updateOne(filter: Document, update: Document, options?: UpdateOptions): Promise<UpdateResult>
+/** App Services answers the ids as an array (the Node driver uses an index-keyed object). */
+export interface InsertManyResult {
+  insertedIds: unknown[]
 }
 
-/** Called after a write commits, with the collection and the ids of the documents it touched. */
-export type WriteListener = (event: WriteEvent) => void
-
-const isOperatorKey = (key: string): boolean => key.startsWith('$')
-
-/** The fields an upsert copies from its filter: top-level equalities, as MongoDB does. */
-const equalityFields = (filter: Document): Document => {
-  const seed: Document = {}
-  for (const [key, value] of Object.entries(filter)) {
-    if (isOperatorKey(key) || key.includes('.')) continue
-    const isOperatorObject =
-      value !== null &&
-      typeof value === 'object' &&
-      Object.keys(value).some((k) => isOperatorKey(k))
-    if (!isOperatorObject) seed[key] = value
-  }
-  return seed
+export interface DeleteResult {
+  deletedCount: number
 }
-
-// Serialises writers on one collection; simple and always correct. Finer locking can come later.
-const lockKey = (db: string, coll: string): string => JSON.stringify([db, coll])
 
 /**
- * A collection `coll` of database `db`. Filters and update operators are MongoDB's, evaluated by
- * mingo; each write runs in one transaction holding a per-collection advisory lock.
+ * A MongoDB-style collection over the store's `documents` table: the API App Services functions
+ * use (`context.services.get('mongodb-atlas').db(d).collection(c)`) and realm-web's
+ * `mongoClient` calls reach.
  */
+export interface Collection {
+  find(filter?: Document, options?: FindOptions): Promise<Document[]>
+  findOne(
+    filter?: Document,
+    options?: Pick<FindOptions, 'projection' | 'sort'>,
+  ): Promise<Document | null>
+  count(filter?: Document, options?: CountOptions): Promise<number>
+  countDocuments(filter?: Document, options?: CountOptions): Promise<number>
+  distinct(field: string, filter?: Document): Promise<unknown[]>
+  aggregate(pipeline: Document[]): Promise<Document[]>
+  insertOne(document: Document): Promise<InsertOneResult>
+  insertMany(documents: Document[]): Promise<InsertManyResult>
+  updateOne(filter: Document, update: Document, options?: UpdateOptions): Promise<UpdateResult>
+  updateMany(filter: Document, update: Document, options?: UpdateOptions): Promise<UpdateResult>
+  replaceOne(
+    filter: Document,
+    replacement: Document,
+    options?: Pick<UpdateOptions, 'upsert'>,
+  ): Promise<UpdateResult>
+  deleteOne(filter: Document): Promise<DeleteResult>
+  deleteMany(filter: Document): Promise<DeleteResult>
+  findOneAndUpdate(
+    filter: Document,
+    update: Document,
+    options?: FindOneAndModifyOptions,
+  ): Promise<Document | null>
+  findOneAndReplace(
+    filter: Document,
+    replacement: Document,
+    options?: FindOneAndModifyOptions,
+  ): Promise<Document | null>
+  findOneAndDelete(
+    filter: Document,
+    options?: Pick<FindOneAndModifyOptions, 'projection' | 'sort'>,
+  ): Promise<Document | null>
+}
+
 export interface CollectionOptions {
   readonly store: Store
   readonly db: string
   readonly coll: string
+  /** Who is asking: rules for a user, `systemAccess` (the default) for the server and system functions. */
+  readonly access?: CollectionAccess
   /** Told after each write that changed something. */
   readonly onWrite?: WriteListener
+  /**
+   * Set on the custom-data collection: filters on this field use its expression index, and
+   * writers of one user's document take turns, so concurrent upserts never create two.
+   */
+  readonly userIdField?: string
+  /**
+   * The largest document, in bytes of relaxed EJSON, for a collection whose documents travel in
+   * access tokens (custom data). Default: none beyond MongoDB's 16 MiB.
+   */
+  readonly maxDocumentBytes?: number
+  /** The time `$currentDate` writes. Default: the system clock. */
+  readonly now?: () => Date
 }
 
-export const createCollection = ({ store, db, coll, onWrite }: CollectionOptions): Collection => {
-  const loadMatching = async (
-    tx: Pick<Store, 'query'>,
-    filter: Document,
-    forUpdate: boolean,
-  ): Promise<{ id: string; doc: Document }[]> => {
-    const rows = await tx.query<{ id: string; doc: unknown }>(
-      `SELECT id, doc FROM documents WHERE db = $1 AND coll = $2 ORDER BY seq${forUpdate ? ' FOR UPDATE' : ''}`,
-      [db, coll],
+/** MongoDB's document size limit. */
+const BSON_MAX_BYTES = 16 * 1024 * 1024
+const MAX_ATTEMPTS = 4
+
+interface Row extends Viewed {
+  readonly id: string
+  readonly stored: unknown
+}
+
+/** What updates and replacements report, so the findOneAnd* variants can answer a document. */
+interface Modification {
+  readonly result: UpdateResult
+  readonly before: Document | null
+  readonly after: Document | null
+}
+
+interface WriteOutcome<T> {
+  readonly result: T
+  readonly touched: readonly unknown[]
+}
+
+/** An upsert lost a race on the primary key: run it again, it will now find the document. */
+class UpsertConflict extends Error {}
+
+const pgCode = (error: unknown): string | undefined => {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : undefined
+}
+
+const isRetryable = (error: unknown): boolean =>
+  error instanceof UpsertConflict || pgCode(error) === '40P01' || pgCode(error) === '40001'
+
+const isPlainObject = (value: unknown): value is Document =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  Object.getPrototypeOf(value) === Object.prototype
+
+const checkFilter = (filter: unknown, what = 'filter'): Document => {
+  if (filter === undefined || filter === null) return {}
+  if (!isPlainObject(filter)) throw mongoError(`the ${what} must be an object`)
+  return filter
+}
+
+const checkCount = (value: unknown, name: string): number => {
+  if (value === undefined || value === null) return 0
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw mongoError(`${name} must be an integer`)
+  }
+  if (name === 'skip' && value < 0) throw mongoError('skip must not be negative')
+  return Math.abs(value)
+}
+
+const checkReplacement = (replacement: unknown): Document => {
+  if (!isPlainObject(replacement)) throw mongoError('the replacement must be a document')
+  if (Object.keys(replacement).some((key) => key.startsWith('$'))) {
+    throw mongoError('the replacement must not contain update operators; use updateOne')
+  }
+  return replacement
+}
+
+const sameValue = (a: unknown, b: unknown): boolean => idKey(a) === idKey(b)
+
+/** Creates the collection `coll` of database `db` for one caller. Filters and updates are MongoDB's, evaluated by mingo. */
+export const createCollection = (options: CollectionOptions): Collection => {
+  const { store, db, coll, onWrite, userIdField } = options
+  const access = options.access ?? systemAccess
+  const now = options.now ?? (() => new Date())
+  const namespace = `${db}.${coll}`
+
+  const denied = (action: string): CollectionError =>
+    new CollectionError(
+      'NoMatchingRuleFound',
+      `${action} not permitted: no rule lets this user ${action} this document in ${namespace}`,
     )
-    const query = new Query(filter)
-    return rows
-      .map((row) => ({ id: row.id, doc: fromStored(row.doc) }))
-      .filter((row) => query.test(row.doc))
+
+  const withAccessFilter = (filter: Document): Document =>
+    access.queryFilter ? { $and: [filter, access.queryFilter] } : filter
+
+  /** The documents matching `filter` that the caller may read, in natural (insertion) order. */
+  const load = async (q: Queryable, filter: Document, forUpdate: boolean): Promise<Row[]> => {
+    const full = withAccessFilter(filter)
+    const test = compileFilter(full)
+    const narrowing = narrowFilter(full, { userIdField, firstParam: 3 })
+    const where = ['db = $1', 'coll = $2', ...narrowing.clauses].join(' AND ')
+    const rows = await q.query<{ id: string; doc: unknown }>(
+      `SELECT id, doc FROM documents WHERE ${where} ORDER BY seq${forUpdate ? ' FOR UPDATE' : ''}`,
+      [db, coll, ...narrowing.params],
+    )
+    const found: Row[] = []
+    for (const row of rows) {
+      const doc = fromStored(row.doc)
+      if (!access.canRead(doc)) continue
+      const viewed = viewOf(doc)
+      if (test(viewed.view)) found.push({ id: row.id, stored: row.doc, ...viewed })
+    }
+    return found
   }
 
-  return {
-    async findOne(filter = {}) {
-      const [first] = await loadMatching(store, filter, false)
-      return first?.doc ?? null
-    },
-
-    async updateOne(filter, update, options = {}) {
-      const result = await store.transaction(async (tx) => {
-        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey(db, coll)])
-        const [match] = await loadMatching(tx, filter, true)
-        if (match) {
-          const changed = applyUpdate(match.doc, update)
-          if (changed.length > 0) {
-            await tx.query(
-              'UPDATE documents SET doc = $4::jsonb WHERE db = $1 AND coll = $2 AND id = $3',
-              [db, coll, match.id, toStored(match.doc)],
-            )
-          }
-          return {
-            matchedCount: 1,
-            modifiedCount: changed.length > 0 ? 1 : 0,
-            touched: match.doc._id,
-          }
-        }
-        if (!options.upsert) return { matchedCount: 0, modifiedCount: 0, touched: undefined }
-        const doc = withId(equalityFields(filter))
-        applyUpdate(doc, update)
-        await tx.query('INSERT INTO documents (db, coll, id, doc) VALUES ($1, $2, $3, $4::jsonb)', [
-          db,
-          coll,
-          idKey(doc._id),
-          toStored(doc),
-        ])
-        return { matchedCount: 0, modifiedCount: 0, upsertedId: doc._id, touched: doc._id }
-      })
-      const { touched, ...answer } = result
-      if (touched !== undefined && (answer.modifiedCount > 0 || answer.upsertedId !== undefined)) {
-        onWrite?.({ db, coll, ids: [touched] })
+  /** A document ready to be stored, or a MongoDB-style error saying why it cannot be. */
+  const checkStorable = (doc: Document): string => {
+    validateDocument(doc)
+    const stored = toStored(doc)
+    if (Buffer.byteLength(stored) > BSON_MAX_BYTES) {
+      throw mongoError(`the document exceeds MongoDB's ${BSON_MAX_BYTES}-byte limit`)
+    }
+    if (options.maxDocumentBytes !== undefined) {
+      const size = Buffer.byteLength(JSON.stringify(encodeRelaxed(doc)))
+      if (size > options.maxDocumentBytes) {
+        throw mongoError(
+          `the document would be ${size} bytes; documents in ${namespace} may have at most ${options.maxDocumentBytes} bytes, because they travel in every access token`,
+        )
       }
-      return answer
+    }
+    return stored
+  }
+
+  const insertRow = async (tx: Queryable, doc: Document, upserting: boolean): Promise<void> => {
+    const stored = checkStorable(doc)
+    if (!access.canInsert(doc)) throw denied('insert')
+    try {
+      await tx.query('INSERT INTO documents (db, coll, id, doc) VALUES ($1, $2, $3, $4::jsonb)', [
+        db,
+        coll,
+        idKey(doc._id),
+        stored,
+      ])
+    } catch (error) {
+      if (pgCode(error) !== '23505') throw error
+      if (upserting) throw new UpsertConflict()
+      throw mongoError(
+        `E11000 duplicate key error collection: ${namespace} index: _id_ dup key: { _id: ${EJSON.stringify(doc._id)} }`,
+      )
+    }
+  }
+
+  const updateRow = async (tx: Queryable, row: Row, after: Document): Promise<void> => {
+    const stored = checkStorable(after)
+    if (!access.canUpdate(row.doc, after)) throw denied('update')
+    await tx.query('UPDATE documents SET doc = $4::jsonb WHERE db = $1 AND coll = $2 AND id = $3', [
+      db,
+      coll,
+      row.id,
+      stored,
+    ])
+  }
+
+  const deleteRow = async (tx: Queryable, row: Row): Promise<void> => {
+    if (!access.canDelete(row.doc)) throw denied('delete')
+    await tx.query('DELETE FROM documents WHERE db = $1 AND coll = $2 AND id = $3', [
+      db,
+      coll,
+      row.id,
+    ])
+  }
+
+  /** How a write on `filter` must lock (see `WriteLock`). */
+  const lockFor = (filter: Document | undefined): WriteLock => {
+    if (!filter) return { kind: 'shared' }
+    const userId = userIdField ? filter[userIdField] : undefined
+    const pinned = isPlainObject(userId) && Object.keys(userId).length === 1 ? userId.$eq : userId
+    if (typeof pinned === 'string') return { kind: 'key', key: pinned }
+    const id = filter._id
+    if (
+      id !== undefined &&
+      !(isPlainObject(id) && Object.keys(id).some((k) => k.startsWith('$')))
+    ) {
+      return { kind: 'shared' }
+    }
+    return { kind: 'exclusive' }
+  }
+
+  /**
+   * Runs one write in a transaction under its lock, retrying the races PostgreSQL reports
+   * (deadlock, serialization failure, an upsert beaten to the insert), and tells `onWrite` once
+   * it has committed.
+   */
+  const write = async <T>(
+    lock: WriteLock,
+    run: (tx: Queryable) => Promise<WriteOutcome<T>>,
+  ): Promise<T> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const outcome = await store.transaction(async (tx) => {
+          await lockCollection(tx, { db, coll, lock })
+          return run(tx)
+        })
+        if (outcome.touched.length > 0) onWrite?.({ db, coll, ids: outcome.touched })
+        return outcome.result
+      } catch (error) {
+        if (attempt < MAX_ATTEMPTS && isRetryable(error)) continue
+        if (error instanceof UpsertConflict) {
+          throw mongoError(`the upsert kept colliding with concurrent inserts in ${namespace}`)
+        }
+        throw error
+      }
+    }
+  }
+
+  const answer = (doc: Document | null, projection: unknown): Document | null =>
+    doc ? (project([doc], projection)[0] ?? null) : null
+
+  const returnsNew = (opts: FindOneAndModifyOptions): boolean =>
+    opts.returnNewDocument === true || opts.returnDocument === 'after'
+
+  /** The insert an upsert ends with when nothing matched. */
+  const upsertInsert = async (
+    tx: Queryable,
+    doc: Document,
+  ): Promise<WriteOutcome<Modification>> => {
+    await insertRow(tx, doc, true)
+    return {
+      result: {
+        result: { matchedCount: 0, modifiedCount: 0, upsertedId: doc._id },
+        before: null,
+        after: doc,
+      },
+      touched: [doc._id],
+    }
+  }
+
+  /** updateOne / updateMany / findOneAndUpdate share this. */
+  const runUpdate = async (
+    filterArg: unknown,
+    update: unknown,
+    opts: UpdateOptions & { sort?: unknown; many?: boolean },
+  ): Promise<Modification> => {
+    const many = opts.many === true
+    const filter = checkFilter(filterArg)
+    const sort = checkSort(opts.sort)
+    const arrayFilters = opts.arrayFilters
+    if (
+      arrayFilters !== undefined &&
+      !(Array.isArray(arrayFilters) && arrayFilters.every(isPlainObject))
+    ) {
+      throw mongoError('arrayFilters must be an array of filter documents')
+    }
+    // Refuse a malformed update even when nothing matches, as MongoDB does.
+    applyUpdate({}, update, { isInsert: true, now: now(), arrayFilters })
+    return write<Modification>(lockFor(filter), async (tx) => {
+      let rows = await load(tx, filter, true)
+      if (sort) rows = sortViewed(rows, sort) as Row[]
+      const targets = many ? rows : rows.slice(0, 1)
+      const touched: unknown[] = []
+      let first: { before: Document; after: Document } | undefined
+      for (const row of targets) {
+        const after = fromStored(row.stored)
+        const changed = applyUpdate(after, update, {
+          isInsert: false,
+          now: now(),
+          arrayFilters,
+          filter,
+        })
+        first ??= { before: row.doc, after }
+        if (!changed) continue
+        await updateRow(tx, row, after)
+        touched.push(after._id)
+      }
+      if (targets.length > 0 || !opts.upsert) {
+        const result = { matchedCount: targets.length, modifiedCount: touched.length }
+        return {
+          result: { result, before: first?.before ?? null, after: first?.after ?? null },
+          touched,
+        }
+      }
+      const seeded = upsertSeed(filter)
+      applyUpdate(seeded, update, { isInsert: true, now: now(), arrayFilters })
+      const doc = withId(seeded)
+      return upsertInsert(tx, doc)
+    })
+  }
+
+  /** replaceOne / findOneAndReplace share this. */
+  const runReplace = async (
+    filterArg: unknown,
+    replacementArg: unknown,
+    opts: { upsert?: boolean; sort?: unknown },
+  ): Promise<Modification> => {
+    const filter = checkFilter(filterArg)
+    const replacement = checkReplacement(replacementArg)
+    const sort = checkSort(opts.sort)
+    return write<Modification>(lockFor(filter), async (tx) => {
+      let rows = await load(tx, filter, true)
+      if (sort) rows = sortViewed(rows, sort) as Row[]
+      const [row] = rows
+      if (row) {
+        if (replacement._id !== undefined && !sameValue(replacement._id, row.doc._id)) {
+          throw mongoError(
+            `the _id field cannot be changed (replacing the document in ${namespace})`,
+          )
+        }
+        const after = withId({ ...replacement, _id: row.doc._id })
+        const changed = toStored(after) !== toStored(row.doc)
+        if (changed) await updateRow(tx, row, after)
+        return {
+          result: {
+            result: { matchedCount: 1, modifiedCount: changed ? 1 : 0 },
+            before: row.doc,
+            after,
+          },
+          touched: changed ? [row.doc._id] : [],
+        }
+      }
+      if (!opts.upsert) {
+        const result = { matchedCount: 0, modifiedCount: 0 }
+        return { result: { result, before: null, after: null }, touched: [] }
+      }
+      const seededId = upsertSeed(filter)._id
+      const doc = withId(
+        replacement._id === undefined && seededId !== undefined
+          ? { _id: seededId, ...replacement }
+          : replacement,
+      )
+      return upsertInsert(tx, doc)
+    })
+  }
+
+  const runDelete = async (
+    filterArg: unknown,
+    many: boolean,
+    sortArg?: unknown,
+  ): Promise<{ deleted: Document[] }> => {
+    const filter = checkFilter(filterArg)
+    const sort = checkSort(sortArg)
+    return write(lockFor(filter), async (tx) => {
+      let rows = await load(tx, filter, true)
+      if (sort) rows = sortViewed(rows, sort) as Row[]
+      const targets = many ? rows : rows.slice(0, 1)
+      for (const row of targets) await deleteRow(tx, row)
+      return {
+        result: { deleted: targets.map((row) => row.doc) },
+        touched: targets.map((row) => row.doc._id),
+      }
+    })
+  }
+
+  const collection: Collection = {
+    async find(filterArg, opts = {}) {
+      const filter = checkFilter(filterArg)
+      const sort = checkSort(opts.sort)
+      const skip = checkCount(opts.skip, 'skip')
+      const limit = checkCount(opts.limit, 'limit')
+      let rows: Viewed[] = await load(store, filter, false)
+      if (sort) rows = sortViewed(rows, sort)
+      const page = rows.slice(skip, limit > 0 ? skip + limit : undefined)
+      return project(
+        page.map((row) => row.doc),
+        opts.projection,
+      )
+    },
+
+    async findOne(filter, opts = {}) {
+      const [first] = await collection.find(filter, { ...opts, limit: 1 })
+      return first ?? null
+    },
+
+    async count(filterArg, opts = {}) {
+      const filter = checkFilter(filterArg)
+      const skip = checkCount(opts.skip, 'skip')
+      const limit = checkCount(opts.limit, 'limit')
+      const total = Math.max(0, (await load(store, filter, false)).length - skip)
+      return limit > 0 ? Math.min(total, limit) : total
+    },
+
+    countDocuments: (filter, opts) => collection.count(filter, opts),
+
+    async distinct(field, filterArg) {
+      if (typeof field !== 'string' || field === '') {
+        throw mongoError('distinct needs a field name')
+      }
+      const rows = await load(store, checkFilter(filterArg), false)
+      const seen = new Map<string, unknown>()
+      for (const row of rows) {
+        const value: unknown = resolve(row.doc, field)
+        // MongoDB counts each element of an array field as its own value.
+        for (const item of Array.isArray(value) ? value : [value]) {
+          if (item !== undefined) seen.set(idKey(item), item)
+        }
+      }
+      return [...seen.values()]
+    },
+
+    async aggregate(pipeline) {
+      if (!Array.isArray(pipeline))
+        throw mongoError('aggregate needs a pipeline: an array of stages')
+      // A leading $match narrows what is read, as MongoDB's planner would use it.
+      const [first] = pipeline
+      const leadingMatch =
+        isPlainObject(first) && Object.keys(first).length === 1 && isPlainObject(first.$match)
+          ? first.$match
+          : {}
+      const rows = await load(store, leadingMatch, false)
+      return aggregateViews(
+        rows.map((row) => row.view),
+        pipeline,
+      )
+    },
+
+    async insertOne(document) {
+      if (!isPlainObject(document)) throw mongoError('insertOne needs a document (an object)')
+      const doc = withId(document)
+      return write({ kind: 'shared' }, async (tx) => {
+        await insertRow(tx, doc, false)
+        return { result: { insertedId: doc._id }, touched: [doc._id] }
+      })
+    },
+
+    async insertMany(documents) {
+      if (!Array.isArray(documents) || documents.length === 0) {
+        throw mongoError('insertMany needs a non-empty array of documents')
+      }
+      if (!documents.every(isPlainObject)) throw mongoError('insertMany needs documents (objects)')
+      const docs = documents.map(withId)
+      return write({ kind: 'shared' }, async (tx) => {
+        for (const doc of docs) await insertRow(tx, doc, false)
+        const ids = docs.map((doc) => doc._id)
+        return { result: { insertedIds: ids }, touched: ids }
+      })
+    },
+
+    async updateOne(filter, update, opts = {}) {
+      return (await runUpdate(filter, update, { ...opts, many: false })).result
+    },
+
+    async updateMany(filter, update, opts = {}) {
+      return (await runUpdate(filter, update, { ...opts, many: true })).result
+    },
+
+    async replaceOne(filter, replacement, opts = {}) {
+      return (await runReplace(filter, replacement, opts)).result
+    },
+
+    async deleteOne(filter) {
+      return { deletedCount: (await runDelete(filter, false)).deleted.length }
+    },
+
+    async deleteMany(filter) {
+      return { deletedCount: (await runDelete(filter, true)).deleted.length }
+    },
+
+    async findOneAndUpdate(filter, update, opts = {}) {
+      const { before, after } = await runUpdate(filter, update, opts)
+      return answer(returnsNew(opts) ? after : before, opts.projection)
+    },
+
+    async findOneAndReplace(filter, replacement, opts = {}) {
+      const { before, after } = await runReplace(filter, replacement, opts)
+      return answer(returnsNew(opts) ? after : before, opts.projection)
+    },
+
+    async findOneAndDelete(filter, opts = {}) {
+      const { deleted } = await runDelete(filter, false, opts.sort)
+      return answer(deleted[0] ?? null, opts.projection)
     },
   }
+  return collection
 }

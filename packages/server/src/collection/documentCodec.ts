@@ -12,6 +12,11 @@ export const fromStored = (stored: unknown): Document => decodeEjson(stored) as 
 /** The text form of an `_id` for the `documents.id` column: canonical EJSON, so types never collide. */
 export const idKey = (id: unknown): string => EJSON.stringify(id, { relaxed: false })
 
-/** Gives a document an `_id` (a new ObjectId) when it has none, as MongoDB does on insert. */
-export const withId = (doc: Document): Document =>
-  doc._id === undefined ? { _id: new ObjectId(), ...doc } : doc
+/**
+ * The document as MongoDB inserts it: `_id` first, a new ObjectId when it has none. `null` is a
+ * valid `_id` in MongoDB, so only a missing one is generated.
+ */
+export const withId = (doc: Document): Document => ({
+  _id: doc._id === undefined ? new ObjectId() : doc._id,
+  ...doc,
+})

@@ -1,7 +1,25 @@
 import type { CustomUserDataConfig } from '../appFolder/AppConfig'
+import { userIdExpression } from '../collection/userIdIndex'
 import { encodeRelaxed } from '../ejson/ejsonCodec'
 import { fromStored } from '../collection/documentCodec'
 import type { Queryable } from '../store/Store'
+
+const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`
+
+/**
+ * A scalar subquery that selects the custom-data document of the user whose id is the SQL
+ * expression `userIdSql` (first inserted wins). The field path is written literally so the
+ * expression index on it serves the lookup; database and collection names are quoted literals.
+ */
+export const customDataSubquery = (config: CustomUserDataConfig, userIdSql: string): string =>
+  `(SELECT doc FROM documents
+     WHERE db = ${quote(config.databaseName)} AND coll = ${quote(config.collectionName)}
+       AND ${userIdExpression(config.userIdField)} = ${userIdSql}
+     ORDER BY seq LIMIT 1)`
+
+/** A stored custom-data document as the relaxed EJSON the `user_data` claim carries (§17.4). */
+export const customDataClaim = (stored: unknown): unknown =>
+  stored === null || stored === undefined ? undefined : encodeRelaxed(fromStored(stored))
 
 /**
  * Reads a user's custom-data document as relaxed EJSON, ready for the `user_data` claim; undefined
@@ -15,10 +33,8 @@ export const readCustomData = async (
 ): Promise<unknown> => {
   if (!config) return undefined
   const [row] = await db.query<{ doc: unknown }>(
-    `SELECT doc FROM documents
-      WHERE db = $1 AND coll = $2 AND doc #>> $3::text[] = $4
-      ORDER BY seq LIMIT 1`,
-    [config.databaseName, config.collectionName, config.userIdField.split('.'), userId],
+    `SELECT ${customDataSubquery(config, '$1')} AS doc`,
+    [userId],
   )
-  return row ? encodeRelaxed(fromStored(row.doc)) : undefined
+  return customDataClaim(row?.doc)
 }

@@ -1,4 +1,4 @@
-import { Double, EJSON, Int32, Long } from 'bson'
+import { Double, EJSON, Int32, Long, Timestamp } from 'bson'
 
 /**
  * Decodes EJSON (canonical, relaxed or plain JSON) into the values a function or a query sees:
@@ -12,13 +12,55 @@ export const decodeEjson = (value: unknown): unknown =>
 export const encodeCanonical = (value: unknown): unknown =>
   EJSON.serialize(value === undefined ? null : value, { relaxed: false })
 
-/** Relaxed EJSON: plain numbers and strings; used for `user_data` in tokens (PROTOCOL.md §17.4). */
-export const encodeRelaxed = (value: unknown): unknown =>
-  EJSON.serialize(value === undefined ? null : value, { relaxed: true })
+/**
+ * Relaxed EJSON: plain numbers and strings; used for `user_data` in tokens (PROTOCOL.md §17.4).
+ * Unlike bson's own relaxed mode, a long beyond 2^53 stays `{"$numberLong": ...}`: bson would
+ * turn it into a rounded number, and the client decodes the wrapper exactly.
+ */
+export const encodeRelaxed = (value: unknown): unknown => relax(encodeCanonical(value))
+
+const soleKey = (value: Record<string, unknown>): string | undefined => {
+  const keys = Object.keys(value)
+  return keys.length === 1 ? keys[0] : undefined
+}
+
+const relax = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(relax)
+  if (value === null || typeof value !== 'object') return value
+  const object = value as Record<string, unknown>
+  const key = soleKey(object)
+  const inner = key === undefined ? undefined : object[key]
+  if (typeof inner === 'string') {
+    if (key === '$numberInt') return Number(inner)
+    if (key === '$numberDouble' && Number.isFinite(Number(inner))) return Number(inner)
+    if (key === '$numberLong' && Number.isSafeInteger(Number(inner))) return Number(inner)
+  }
+  if (key === '$date' && inner !== null && typeof inner === 'object') {
+    // Relaxed EJSON writes dates of years 1970-9999 as ISO strings.
+    const ms = Number((inner as { $numberLong?: unknown }).$numberLong)
+    if (ms >= 0 && ms < 253402300800000) return { $date: new Date(ms).toISOString() }
+    return value
+  }
+  // Other wrappers ($oid, $binary, $numberDecimal, ...) are the same in both modes.
+  if (key?.startsWith('$')) return value
+  const out: Record<string, unknown> = {}
+  for (const [k, item] of Object.entries(object)) {
+    if (k === '__proto__') {
+      Object.defineProperty(out, k, {
+        value: relax(item),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
+    } else out[k] = relax(item)
+  }
+  return out
+}
 
 const toNative = (value: unknown): unknown => {
   if (value instanceof Int32 || value instanceof Double) return value.valueOf()
-  if (value instanceof Long) {
+  // Timestamp is a Long underneath; it stays a Timestamp.
+  if (value instanceof Long && !(value instanceof Timestamp)) {
     const asNumber = value.toNumber()
     return Number.isSafeInteger(asNumber) ? asNumber : value
   }
@@ -29,7 +71,18 @@ const toNative = (value: unknown): unknown => {
     Object.getPrototypeOf(value) === Object.prototype
   ) {
     const out: Record<string, unknown> = {}
-    for (const [key, item] of Object.entries(value)) out[key] = toNative(item)
+    for (const [key, item] of Object.entries(value)) {
+      // An own "__proto__" key stays data (bson keeps it so too); assigning it would swap the
+      // object's prototype.
+      if (key === '__proto__') {
+        Object.defineProperty(out, key, {
+          value: toNative(item),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        })
+      } else out[key] = toNative(item)
+    }
     return out
   }
   return value

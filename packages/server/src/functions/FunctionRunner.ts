@@ -14,10 +14,34 @@ export interface WriteEvent {
   readonly ids: readonly unknown[]
 }
 
+/** `context.request` (PROTOCOL.md §13): the HTTP request that led to the call. */
+export interface FunctionRequest {
+  readonly remoteIPAddress: string
+  /** Header name → values, as App Services gives them. Authorization and Cookie are left out. */
+  readonly requestHeaders: Readonly<Record<string, readonly string[]>>
+  readonly httpMethod: string
+  readonly rawQueryString: string
+  readonly httpReferrer: string
+  readonly httpUserAgent: string
+  readonly webhookUrl: string
+  /** `mongodb-atlas` for a service action, empty for a function call. */
+  readonly service: string
+  /** The function's (or the service action's) name. */
+  readonly action: string
+}
+
 export interface FunctionCall {
   readonly name: string
   readonly args: readonly unknown[]
+  /**
+   * The user the call runs for. `null` runs it as the system user: rules do not apply and
+   * `context.user` is the system user (the server's own calls: user creation, auth functions).
+   */
   readonly user: FunctionUser | null
+  /** Run as the system user even with a user (rules do not apply); default: the function's config. */
+  readonly runAsSystem?: boolean
+  /** `context.request`; absent for calls that did not come from a client request. */
+  readonly request?: FunctionRequest
   /**
    * Told of every write this call makes (nested `context.functions.execute` calls included), so
    * the route can tell whether the caller's custom data changed (PROTOCOL.md §17.3).
@@ -26,13 +50,18 @@ export interface FunctionCall {
 }
 
 /**
- * Runs app functions. The route layer only knows this interface, so the runtime behind it (in
- * process for now, a worker pool later) can change without touching the HTTP side.
+ * Runs app functions. The route layer and the auth code only know this interface; behind it the
+ * worker-thread runtime (`createFunctionRuntime`) isolates, times and limits every call.
  */
 export interface FunctionRunner {
   /** Whether a function of that name exists (private ones included). */
   has(name: string): boolean
-  /** Runs a function and resolves with its return value; rejects with what it threw. */
+  /**
+   * Runs a function and resolves with its return value (decoded, BSON types as bson's classes).
+   * Rejects with a `FunctionError` whose message is safe to show a client: the function's own
+   * error message, the time limit, the memory limit, the concurrency limit.
+   */
   call(call: FunctionCall): Promise<unknown>
+  /** Stops the workers; calls still running fail. */
   close(): Promise<void>
 }

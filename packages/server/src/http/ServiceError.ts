@@ -13,15 +13,29 @@ export const ErrorCode = {
   AuthError: 'AuthError',
   InvalidPassword: 'InvalidPassword',
   UserNotFound: 'UserNotFound',
+  UserNotConfirmed: 'UserPendingConfirmation',
+  UserAlreadyConfirmed: 'UserAlreadyConfirmed',
+  AccountNameInUse: 'AccountNameInUse',
+  UserpassTokenInvalid: 'UserpassTokenInvalid',
+  APIKeyNotFound: 'APIKeyNotFound',
+  APIKeyAlreadyExists: 'APIKeyAlreadyExists',
+  Forbidden: 'Forbidden',
   AppNotFound: 'AppNotFound',
   ProviderNotFound: 'AuthProviderNotFound',
   FunctionNotFound: 'FunctionNotFound',
   FunctionExecutionError: 'FunctionExecutionError',
+  ExecutionTimeLimitExceeded: 'ExecutionTimeLimitExceeded',
+  /** No collection rule lets the caller do this (App Services' spelling). */
+  NoMatchingRuleFound: 'NoMatchingRuleFound',
+  /** A collection operation MongoDB would refuse (bad operator, duplicate key...). */
+  MongoDBError: 'MongoDBError',
   ServiceNotFound: 'ServiceNotFound',
   NotFound: 'NotFound',
   MethodNotAllowed: 'MethodNotAllowed',
   UnsupportedMediaType: 'UnsupportedMediaType',
   PayloadTooLarge: 'PayloadTooLarge',
+  TooManyRequests: 'TooManyRequests',
+  ServiceUnavailable: 'ServiceUnavailable',
   InternalServerError: 'InternalServerError',
 } as const
 
@@ -35,12 +49,28 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 export class ServiceError extends Error {
   readonly status: ContentfulStatusCode
   readonly code: ErrorCode
+  /** Seconds to send in `Retry-After` (429 and 503 answers). */
+  retryAfterSeconds: number | undefined
+  /** Extra fields of the error body, e.g. `{ reason: 'length' }`. */
+  details: Readonly<Record<string, unknown>> | undefined
 
   constructor(status: ContentfulStatusCode, code: ErrorCode, message: string) {
     super(message)
     this.name = 'ServiceError'
     this.status = status
     this.code = code
+  }
+
+  /** Adds a `Retry-After` header to the answer. */
+  withRetryAfter(seconds: number): this {
+    this.retryAfterSeconds = Math.max(1, Math.ceil(seconds))
+    return this
+  }
+
+  /** Adds fields to the error body next to `error` and `error_code`. */
+  withDetails(details: Readonly<Record<string, unknown>>): this {
+    this.details = details
+    return this
   }
 }
 

@@ -1,9 +1,12 @@
 import type { Context } from 'hono'
 import { decodeEjson } from '../ejson/ejsonCodec'
+import { checkJsonSafety } from './checkJsonSafety'
 import { ErrorCode, ServiceError } from './ServiceError'
 
 export const tooLarge = (max: number): ServiceError =>
   new ServiceError(413, ErrorCode.PayloadTooLarge, `request body exceeds ${max} bytes`)
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** Reads the body as text, failing with 413 as soon as it grows past `max` bytes. */
 const readText = async (request: Request, max: number): Promise<string> => {
@@ -21,22 +24,32 @@ const readText = async (request: Request, max: number): Promise<string> => {
     }
     chunks.push(value)
   }
-  return Buffer.concat(chunks).toString('utf8')
+  try {
+    // Fatal: invalid UTF-8 is refused rather than stored as silently altered text.
+    return utf8.decode(Buffer.concat(chunks))
+  } catch {
+    throw new ServiceError(400, ErrorCode.BadRequest, 'request body is not valid UTF-8')
+  }
 }
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
 
 /**
  * Reads a JSON request body and decodes its EJSON (canonical, relaxed or plain, PROTOCOL.md §1.2).
- * An empty body reads as `{}`; anything else that is not JSON is a 400 that says so.
+ * An empty body reads as `{}`. Everything else that is not safe JSON is refused before any handler
+ * sees it: a body over `maxBytes` (413), another content type (415), invalid JSON or UTF-8 (400),
+ * and what `checkJsonSafety` refuses: prototype-polluting keys, NUL characters, unpaired
+ * surrogates, absurd nesting, integers past 2^53 (400). Duplicate keys: the last one wins.
  */
 export const readEjsonBody = async (c: Context, maxBytes: number): Promise<unknown> => {
+  const type = c.req.header('content-type')
   const text = await readText(c.req.raw, maxBytes)
   if (text.trim() === '') return {}
-  const type = c.req.header('content-type')
-  if (type && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+  if (type && !JSON_TYPE.test(type)) {
     throw new ServiceError(
       415,
       ErrorCode.UnsupportedMediaType,
-      `expected a JSON body, got content-type "${type}"`,
+      `expected a JSON body (content-type application/json), got "${type}"`,
     )
   }
   let parsed: unknown
@@ -49,6 +62,7 @@ export const readEjsonBody = async (c: Context, maxBytes: number): Promise<unkno
       `request body is not valid JSON: ${(error as Error).message}`,
     )
   }
+  checkJsonSafety(parsed)
   try {
     return decodeEjson(parsed)
   } catch (error) {

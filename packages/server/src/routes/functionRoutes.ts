@@ -1,23 +1,54 @@
+import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { isSessionActive } from '../auth/sessions'
 import { readProfile } from '../auth/users'
+import { callCollectionAction } from '../collection/callCollectionAction'
+import { isCollectionError, type CollectionError } from '../collection/CollectionError'
+import { serviceActionCall } from '../collection/serviceActionCall'
 import { readCustomData } from '../customData/readCustomData'
 import { decodeEjson, encodeCanonical } from '../ejson/ejsonCodec'
-import type { FunctionUser } from '../functions/FunctionRunner'
+import { isFunctionError, type FunctionError } from '../functions/FunctionError'
+import { functionRequestOf } from '../functions/functionRequestOf'
+import type { FunctionUser, WriteEvent } from '../functions/FunctionRunner'
 import { bearerToken } from '../http/bearerToken'
 import { readEjsonObject } from '../http/readEjsonBody'
 import { ErrorCode, ServiceError } from '../http/ServiceError'
 import type { ServerContext } from '../ServerContext'
 
-const messageOf = (error: unknown): string => {
-  // Errors thrown inside a function come from another realm: no `instanceof Error` there.
-  if (typeof error === 'object' && error !== null && 'message' in error) {
-    return String(error.message)
+/** A function's failure as the client sees it: the status and code App Services used. */
+const functionFailure = (error: FunctionError): ServiceError => {
+  switch (error.code) {
+    case 'FunctionNotFound':
+      return new ServiceError(404, ErrorCode.FunctionNotFound, error.message)
+    case 'FunctionExecutionError':
+      return new ServiceError(400, ErrorCode.FunctionExecutionError, error.message)
+    case 'ExecutionTimeLimitExceeded':
+      return new ServiceError(504, ErrorCode.ExecutionTimeLimitExceeded, error.message)
+    case 'TooManyRequests':
+      return new ServiceError(429, ErrorCode.TooManyRequests, error.message).withRetryAfter(1)
+    case 'InternalError':
+      return new ServiceError(500, ErrorCode.InternalServerError, error.message)
   }
-  return String(error)
 }
 
-/** `POST /app/{appId}/functions/call` (PROTOCOL.md §7). */
+const collectionFailure = (error: CollectionError): ServiceError => {
+  switch (error.code) {
+    case 'NoMatchingRuleFound':
+      return new ServiceError(403, ErrorCode.NoMatchingRuleFound, error.message)
+    case 'MongoDBError':
+      return new ServiceError(400, ErrorCode.MongoDBError, error.message)
+    case 'InvalidParameter':
+      return new ServiceError(400, ErrorCode.InvalidParameter, error.message)
+  }
+}
+
+/**
+ * `POST /app/{appId}/functions/call` (PROTOCOL.md §7, §11): calls a function (`{ name, arguments }`)
+ * or runs a MongoDB service action for realm-web's `mongoClient` (`{ name, arguments, service }`).
+ * Private functions are as absent as missing ones (404); a function's `can_evaluate` must hold for
+ * the caller (403). When the call changed the caller's custom-data document, the answer carries a
+ * fresh access token in `X-Refreshed-Access-Token` (§17.3).
+ */
 export const functionRoutes = (ctx: ServerContext): Hono =>
   new Hono().post('/app/:appId/functions/call', async (c) => {
     const claims = await ctx.tokens.verifyAccessToken(bearerToken(c))
@@ -29,16 +60,8 @@ export const functionRoutes = (ctx: ServerContext): Hono =>
     if (!Array.isArray(args)) {
       throw new ServiceError(400, ErrorCode.InvalidParameter, '"arguments" must be an array')
     }
-    if (service !== undefined) {
-      throw new ServiceError(
-        404,
-        ErrorCode.ServiceNotFound,
-        `service not found: '${typeof service === 'string' ? service : JSON.stringify(service)}'`,
-      )
-    }
-    const definition = ctx.app.functions.get(name)
-    if (!definition || definition.private) {
-      throw new ServiceError(404, ErrorCode.FunctionNotFound, `function not found: '${name}'`)
+    if (service !== undefined && typeof service !== 'string') {
+      throw new ServiceError(400, ErrorCode.InvalidParameter, '"service" must be a string')
     }
     const [active, profile] = await Promise.all([
       isSessionActive(ctx.store, ctx.clock, claims.baas_id),
@@ -56,23 +79,20 @@ export const functionRoutes = (ctx: ServerContext): Hono =>
       >,
       identities: profile.identities.map(({ id, provider_type }) => ({ id, provider_type })),
     }
+
     const customData = ctx.app.customUserData
     let touchedCustomData = false
-    let result: unknown
-    try {
-      result = await ctx.functions.call({
-        name,
-        args,
-        user,
-        onWrite: ({ db, coll }) => {
-          if (customData && db === customData.databaseName && coll === customData.collectionName) {
-            touchedCustomData = true
-          }
-        },
-      })
-    } catch (error) {
-      throw new ServiceError(400, ErrorCode.FunctionExecutionError, messageOf(error))
+    const onWrite = ({ db, coll }: WriteEvent) => {
+      if (customData && db === customData.databaseName && coll === customData.collectionName) {
+        touchedCustomData = true
+      }
     }
+
+    const result =
+      service === undefined
+        ? await callFunction(ctx, c, { name, args, user, onWrite })
+        : await runServiceAction(ctx, { service, name, args, user, onWrite })
+
     if (touchedCustomData && ctx.settings.refreshedTokenHeader) {
       // Read-your-writes in one round trip (PROTOCOL.md §17.3): when the caller's document
       // changed, answer with a token that already carries it.
@@ -83,9 +103,69 @@ export const functionRoutes = (ctx: ServerContext): Hono =>
           sessionId: claims.baas_id,
           deviceId: claims.baas_device_id,
           userData,
+          isAnonymous: claims.is_anonymous === true,
         })
         c.header('X-Refreshed-Access-Token', token)
       }
     }
     return c.json(encodeCanonical(result) as object)
   })
+
+interface CallInput {
+  readonly name: string
+  readonly args: readonly unknown[]
+  readonly user: FunctionUser
+  readonly onWrite: (event: WriteEvent) => void
+}
+
+const callFunction = async (ctx: ServerContext, c: Context, input: CallInput): Promise<unknown> => {
+  const { name, user } = input
+  const definition = ctx.app.functions.get(name)
+  if (!definition || definition.private) {
+    throw new ServiceError(404, ErrorCode.FunctionNotFound, `function not found: '${name}'`)
+  }
+  if (!definition.canEvaluate.evaluate({ user: { ...user }, values: ctx.collections.values })) {
+    throw new ServiceError(
+      403,
+      ErrorCode.NoMatchingRuleFound,
+      `rule not matched for function '${name}': its can_evaluate expression does not hold for this user`,
+    )
+  }
+  try {
+    return await ctx.functions.call({
+      name,
+      args: input.args,
+      user,
+      request: functionRequestOf(c, '', name),
+      onWrite: input.onWrite,
+    })
+  } catch (error) {
+    if (isFunctionError(error)) throw functionFailure(error)
+    throw error
+  }
+}
+
+const runServiceAction = async (
+  ctx: ServerContext,
+  input: CallInput & { readonly service: string },
+): Promise<unknown> => {
+  if (!ctx.collections.services.includes(input.service)) {
+    throw new ServiceError(404, ErrorCode.ServiceNotFound, `service not found: '${input.service}'`)
+  }
+  try {
+    const call = serviceActionCall(input.name, input.args)
+    const collection = ctx.collections.open({
+      service: input.service,
+      db: call.database,
+      coll: call.collection,
+      user: input.user,
+      system: false,
+      caller: 'client',
+      onWrite: input.onWrite,
+    })
+    return await callCollectionAction(collection, call.action, call.args)
+  } catch (error) {
+    if (isCollectionError(error)) throw collectionFailure(error)
+    throw error
+  }
+}

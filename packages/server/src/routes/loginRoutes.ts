@@ -1,40 +1,59 @@
-import { randomUUID } from 'node:crypto'
 import { Hono } from 'hono'
 import { completeLogin } from '../auth/completeLogin'
+import type { LoginHandler } from '../auth/createLoginHandlers'
 import { deviceIdOf } from '../auth/deviceIdOf'
-import { createUser } from '../auth/users'
+import { onUserCreated } from '../auth/onUserCreated'
+import { enforceRateLimit } from '../http/enforceRateLimit'
 import { readEjsonObject } from '../http/readEjsonBody'
 import { ErrorCode, ServiceError } from '../http/ServiceError'
 import type { ServerContext } from '../ServerContext'
 
+/** App Services' answer for a provider that is missing or disabled. */
+export const providerNotFound = (name: string): ServiceError =>
+  new ServiceError(400, ErrorCode.ProviderNotFound, `authentication via '${name}' is unsupported`)
+
+const wantsRotation = (body: Record<string, unknown>): boolean => {
+  const options = body.options as { refreshTokenRotation?: unknown } | undefined
+  return options?.refreshTokenRotation === true
+}
+
 /** `POST /app/{appId}/auth/providers/{provider}/login` (PROTOCOL.md §3). */
-export const loginRoutes = (ctx: ServerContext): Hono =>
+export const loginRoutes = (
+  ctx: ServerContext,
+  handlers: ReadonlyMap<string, LoginHandler>,
+): Hono =>
   new Hono().post('/app/:appId/auth/providers/:provider/login', async (c) => {
     const providerName = c.req.param('provider')
     const provider = ctx.app.providers[providerName]
-    if (!provider || provider.disabled) {
+    const handler = handlers.get(providerName)
+    if (!provider || !handler) throw providerNotFound(providerName)
+    if (c.req.query('link') === 'true') {
       throw new ServiceError(
         400,
-        ErrorCode.ProviderNotFound,
-        `authentication via '${providerName}' is unsupported`,
+        ErrorCode.BadRequest,
+        'linking identities is not supported by this server',
       )
     }
+    enforceRateLimit(ctx, c, provider.type === 'anon-user' ? 'anonymous' : 'login')
     const body = await readEjsonObject(c, ctx.settings.maxBodyBytes)
-    const deviceId = deviceIdOf(body)
-
-    if (provider.type !== 'anon-user') {
+    const rotating = wantsRotation(body)
+    if (!rotating && ctx.settings.refreshTokenRotation === 'required') {
       throw new ServiceError(
         400,
-        ErrorCode.ProviderNotFound,
-        `authentication via '${providerName}' is unsupported`,
+        ErrorCode.BadRequest,
+        'this server requires refresh-token rotation: log in with options.refreshTokenRotation set to true',
       )
     }
-    const { userId, identityId } = await ctx.store.transaction((tx) =>
-      createUser(tx, ctx.clock, {
-        providerType: 'anon-user',
-        providerId: provider.name,
-        externalId: randomUUID(),
+    const deviceId = deviceIdOf(body)
+    const subject = await handler(body)
+    if (subject.created) await onUserCreated(ctx, subject.userId)
+    return c.json(
+      await completeLogin(ctx, {
+        userId: subject.userId,
+        identityId: subject.identityId,
+        deviceId,
+        rotating,
+        anonymous: subject.anonymous === true,
       }),
     )
-    return c.json(await completeLogin(ctx, { userId, identityId, deviceId }))
   })

@@ -1,11 +1,12 @@
 import { Hono } from 'hono'
+import { publicOrigin } from '../http/publicOrigin'
 import type { ServerContext } from '../ServerContext'
 
 /** Location discovery (PROTOCOL.md §2), the JWKS (§17.5) and the health routes (§17.6). */
 export const metaRoutes = (ctx: ServerContext): Hono =>
   new Hono()
     .get('/api/client/v2.0/app/:appId/location', (c) => {
-      const origin = new URL(c.req.url).origin
+      const origin = publicOrigin(c, ctx.settings)
       return c.json({
         deployment_model: 'GLOBAL',
         location: 'US-VA',

@@ -1,42 +1,65 @@
-import { Hono } from 'hono'
-import { findSessionByRefreshToken, isSessionActive, revokeSession } from '../auth/sessions'
-import { readProfile } from '../auth/users'
-import { readCustomData } from '../customData/readCustomData'
+import { Hono, type Context } from 'hono'
+import type { AccessTokenClaims } from '../auth/createTokenService'
+import { invalidSession, refreshSession } from '../auth/refreshSession'
+import { findSessionOfToken, revokeSession } from '../auth/sessions'
+import { deleteUser, queryProfile, type UserProfile } from '../auth/users'
 import { bearerToken } from '../http/bearerToken'
+import { enforceRateLimit } from '../http/enforceRateLimit'
 import { ErrorCode, ServiceError } from '../http/ServiceError'
 import type { ServerContext } from '../ServerContext'
 
-/** `POST`/`DELETE /auth/session` and `GET /auth/profile` (PROTOCOL.md §5). */
+/**
+ * The access token's claims, once its session is known to be live and its user to exist: a
+ * logged-out session or a deleted user is refused at once, not when the token expires (B17, B20).
+ */
+export const liveAccess = async (
+  ctx: ServerContext,
+  c: Context,
+): Promise<{ claims: AccessTokenClaims; profile: UserProfile }> => {
+  const claims = await ctx.tokens.verifyAccessToken(bearerToken(c))
+  const profile = await queryProfile(ctx.store, {
+    userId: claims.sub,
+    domainId: ctx.app.appId,
+    liveSession: { id: claims.baas_id, now: ctx.clock.now() },
+  })
+  if (!profile) throw invalidSession()
+  return { claims, profile }
+}
+
+/** `POST`/`DELETE /auth/session`, `GET /auth/profile` and `DELETE /auth/delete` (PROTOCOL.md §5). */
 export const sessionRoutes = (ctx: ServerContext): Hono =>
   new Hono()
     .post('/auth/session', async (c) => {
-      const session = await findSessionByRefreshToken(ctx.store, ctx.clock, bearerToken(c))
-      if (!session) throw new ServiceError(401, ErrorCode.InvalidSession, 'invalid session')
+      enforceRateLimit(ctx, c, 'refresh')
       // Custom data is re-read at every refresh: that is how App Services clients see new data.
-      const userData = await readCustomData(ctx.store, ctx.app.customUserData, session.user_id)
+      const { session, userData, refreshToken } = await refreshSession(ctx, bearerToken(c))
       const accessToken = await ctx.tokens.signAccessToken({
         userId: session.user_id,
         sessionId: session.id,
         deviceId: session.device_id,
         userData,
+        isAnonymous: session.anonymous,
       })
-      return c.json({ access_token: accessToken }, 201)
+      return c.json(
+        refreshToken === undefined
+          ? { access_token: accessToken }
+          : { access_token: accessToken, refresh_token: refreshToken },
+        201,
+      )
     })
     .delete('/auth/session', async (c) => {
-      const session = await findSessionByRefreshToken(ctx.store, ctx.clock, bearerToken(c))
+      // Any token the session ever had ends it: logging out is always safe to honour.
+      const session = await findSessionOfToken(ctx.store, bearerToken(c))
       // realm-web swallows exactly this message on logout (PROTOCOL.md §5.2).
-      if (!session)
+      if (!session || !(await revokeSession(ctx.store, ctx.clock, session.id))) {
         throw new ServiceError(401, ErrorCode.InvalidSession, 'failed to find refresh token')
-      await revokeSession(ctx.store, ctx.clock, session.id)
+      }
       return c.body(null, 204)
     })
-    .get('/auth/profile', async (c) => {
-      const claims = await ctx.tokens.verifyAccessToken(bearerToken(c))
-      const [active, profile] = await Promise.all([
-        isSessionActive(ctx.store, ctx.clock, claims.baas_id),
-        readProfile(ctx.store, claims.sub, ctx.app.appId),
-      ])
-      if (!active || !profile)
-        throw new ServiceError(401, ErrorCode.InvalidSession, 'invalid session')
-      return c.json(profile)
+    .get('/auth/profile', async (c) => c.json((await liveAccess(ctx, c)).profile))
+    .delete('/auth/delete', async (c) => {
+      const { claims } = await liveAccess(ctx, c)
+      await deleteUser(ctx.store, claims.sub)
+      ctx.logger.info({ userId: claims.sub }, 'user deleted')
+      return c.body(null, 204)
     })

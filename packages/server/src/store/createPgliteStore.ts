@@ -1,5 +1,7 @@
 import { mkdir } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { PGlite, type Transaction } from '@electric-sql/pglite'
+import { lockDataDir, type DataDirLock } from './lockDataDir'
 import type { Queryable, Store } from './Store'
 
 export interface PgliteStoreOptions {
@@ -19,12 +21,24 @@ const wrap = (db: PGlite | Transaction): Queryable => ({
 
 /**
  * Opens embedded PostgreSQL (PGlite). PGlite has one connection, so it serialises queries and
- * transactions itself; this wrapper only adapts its API to `Store`.
+ * transactions itself; this wrapper only adapts its API to `Store`. A data folder is locked for
+ * this process (`<dataDir>.lock`): a second server on it fails fast with the holder's PID.
  */
 export const createPgliteStore = async (options: PgliteStoreOptions = {}): Promise<Store> => {
   const dataDir = options.dataDir && options.dataDir !== ':memory:' ? options.dataDir : undefined
-  if (dataDir) await mkdir(dataDir, { recursive: true })
-  const db = await PGlite.create(dataDir ? { dataDir } : {})
+  let lock: DataDirLock | undefined
+  let db: PGlite
+  try {
+    if (dataDir) {
+      await mkdir(dirname(dataDir), { recursive: true })
+      lock = await lockDataDir(dataDir)
+      await mkdir(dataDir, { recursive: true })
+    }
+    db = await PGlite.create(dataDir ? { dataDir } : {})
+  } catch (error) {
+    await lock?.release()
+    throw error
+  }
   const root = wrap(db)
   let closing: Promise<void> | undefined
   return {
@@ -39,10 +53,14 @@ export const createPgliteStore = async (options: PgliteStoreOptions = {}): Promi
     },
     close() {
       closing ??= (async () => {
-        if (db.closed) return
-        // A checkpoint first, so the next start finds a clean data folder (pglite #327).
-        if (dataDir) await db.exec('CHECKPOINT')
-        await db.close()
+        try {
+          if (db.closed) return
+          // A checkpoint first, so the next start finds a clean data folder (pglite #327).
+          if (dataDir) await db.exec('CHECKPOINT')
+          await db.close()
+        } finally {
+          await lock?.release()
+        }
       })()
       return closing
     },

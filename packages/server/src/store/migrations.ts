@@ -67,4 +67,82 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'auth: rotation chains, email/password, API keys, server secrets',
+    sql: /* sql */ `
+      -- Every refresh token a session ever had, as SHA-256. Rotation (PROTOCOL.md §17.1) keeps
+      -- the rotated-out ones so that a reuse is recognised, and revokes the session for it.
+      CREATE TABLE refresh_tokens (
+        hash text PRIMARY KEY,
+        session_id text NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        created_at timestamptz NOT NULL,
+        rotated_at timestamptz
+      );
+      CREATE INDEX refresh_tokens_session_id ON refresh_tokens (session_id);
+      INSERT INTO refresh_tokens (hash, session_id, created_at)
+        SELECT refresh_token_hash, id, created_at FROM sessions;
+      ALTER TABLE sessions DROP COLUMN refresh_token_hash;
+      ALTER TABLE sessions ADD COLUMN rotating boolean NOT NULL DEFAULT false;
+      -- Opened by the anon-user provider: its tokens say is_anonymous (kept here so that a refresh
+      -- reads one row less).
+      ALTER TABLE sessions ADD COLUMN anonymous boolean NOT NULL DEFAULT false;
+      UPDATE sessions s SET anonymous = true FROM identities i
+       WHERE i.id = s.identity_id AND i.provider_type = 'anon-user';
+      ALTER TABLE sessions ADD COLUMN last_used_at timestamptz;
+      UPDATE sessions SET last_used_at = created_at;
+
+      -- local-userpass accounts. user_id stays null while the account waits for confirmation:
+      -- App Services creates the user only once it is confirmed.
+      CREATE TABLE userpass_accounts (
+        email text PRIMARY KEY,
+        password_hash text NOT NULL,
+        user_id text UNIQUE REFERENCES users (id) ON DELETE CASCADE,
+        created_at timestamptz NOT NULL,
+        confirmed_at timestamptz
+      );
+
+      -- Confirmation and reset tokens (the token itself only as SHA-256). A reset token may
+      -- carry the new password's hash when a reset function answered "pending".
+      CREATE TABLE userpass_tokens (
+        id text PRIMARY KEY,
+        email text NOT NULL REFERENCES userpass_accounts (email) ON DELETE CASCADE,
+        purpose text NOT NULL CHECK (purpose IN ('confirm', 'reset')),
+        token_hash text NOT NULL,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        used_at timestamptz
+      );
+      CREATE INDEX userpass_tokens_email ON userpass_tokens (email);
+
+      -- User API keys and server API keys (whose user has type 'server'). Only the SHA-256 of
+      -- a key is kept; the key itself is shown once, when it is created.
+      CREATE TABLE api_keys (
+        id text PRIMARY KEY,
+        user_id text NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        name text NOT NULL,
+        key_hash text NOT NULL UNIQUE,
+        disabled boolean NOT NULL DEFAULT false,
+        created_at timestamptz NOT NULL,
+        UNIQUE (user_id, name)
+      );
+
+      -- Secrets the server generates for itself on first start (the refresh-token rotation key).
+      CREATE TABLE server_secrets (
+        name text PRIMARY KEY,
+        value text NOT NULL,
+        created_at timestamptz NOT NULL
+      );
+    `,
+  },
+  {
+    version: 50,
+    name: 'documents: indexes for the collection API',
+    sql: /* sql */ `
+      -- Equality filters on any field narrow through containment (doc @> '{"f": "v"}'), and
+      -- scans of one collection read it in insertion order (MongoDB's natural order).
+      CREATE INDEX documents_doc_path_ops ON documents USING gin (doc jsonb_path_ops);
+      CREATE INDEX documents_db_coll_seq ON documents (db, coll, seq);
+    `,
+  },
 ]

@@ -1,5 +1,7 @@
-export { startTestServer } from './startTestServer'
+export { startTestServer, TEST_PASSWORD_HASHING } from './startTestServer'
 export { testStores, pgliteTestStore, postgresTestStore } from './testStores'
 export { demoAppDir } from './demoAppDir'
+export { spawnCli } from './spawnCli'
 export type { TestServer, TestServerOptions } from './startTestServer'
 export type { TestStoreKind } from './testStores'
+export type { CliProcess } from './spawnCli'

@@ -7,6 +7,11 @@ import { createServer, type CreateServerOptions, type CustomDataServer } from '.
 import type { Store } from '../store/Store'
 import { pgliteTestStore, type TestStoreKind } from './testStores'
 
+/** Cheap argon2id parameters for tests: the production ones cost ~30 ms and 19 MiB per hash. */
+export const TEST_PASSWORD_HASHING = {
+  params: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
+} as const
+
 export interface TestServerOptions extends Partial<Omit<CreateServerOptions, 'app' | 'store'>> {
   /** The app folder to serve. */
   readonly appDir: string
@@ -29,12 +34,16 @@ export interface TestServer {
 /**
  * Starts the real server on an ephemeral port, for tests in any package (the client, the React
  * hooks, realm-web): real HTTP, a real store, and a log of requests so tests can count them.
+ * Unlike production, rate limits are off and password hashing is cheap unless the test asks
+ * (`rateLimits`, `passwordHashing`).
  */
 export const startTestServer = async (options: TestServerOptions): Promise<TestServer> => {
   const { appDir, storeKind = pgliteTestStore, ...rest } = options
   const store = await storeKind.open()
   const server = await createServer({
     logger: createLogger('silent'),
+    rateLimits: false,
+    passwordHashing: TEST_PASSWORD_HASHING,
     ...rest,
     app: await loadAppFolder(appDir),
     store,
@@ -43,9 +52,9 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
   const listener = await new Promise<{ port: number; close(): Promise<void> }>((resolve) => {
     const http = serve(
       {
-        fetch: (request: Request) => {
+        fetch: (request: Request, env: unknown) => {
           requests.push(`${request.method} ${new URL(request.url).pathname}`)
-          return server.fetch(request)
+          return server.fetch(request, env)
         },
         port: 0,
         hostname: '127.0.0.1',

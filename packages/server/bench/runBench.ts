@@ -1,0 +1,313 @@
+// The server benchmark: `pnpm bench:server`. For each store (PGlite on a data folder, and
+// PostgreSQL when DATABASE_URL is set) it starts the real CLI on a real port, runs every scenario of
+// bench/scenarios/ with autocannon (2 connections per core), then measures the in-process floor:
+// one primary-key read plus one token signature, in a loop. It prints one table per store.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { availableParallelism, cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import autocannon from 'autocannon'
+import pg from 'pg'
+import { createTokenService } from '../src/auth/createTokenService'
+import { openSession } from '../src/auth/sessions'
+import { createUser } from '../src/auth/users'
+import { systemClock } from '../src/Clock'
+import { createLogger } from '../src/createLogger'
+import { openStore, type StoreOptions } from '../src/store/openStore'
+import type { BenchFigure, BenchRequest, BenchScenario, BenchTarget } from './BenchScenario'
+
+const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 5)
+const CONNECTIONS = 2 * availableParallelism()
+const API = '/api/client/v2.0'
+const bin = fileURLToPath(new URL('../bin/custom-data-server.js', import.meta.url))
+const demoApp = fileURLToPath(new URL('../../../apps/demo/backend', import.meta.url))
+
+interface Row {
+  readonly name: string
+  readonly unit: string
+  readonly perSecond: number
+  readonly p50: number
+  readonly p99: number
+  readonly failed: number
+}
+
+/** The demo app with email/password added (confirmed at once), so logins can be measured. */
+const benchApp = async (): Promise<string> => {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-app-'))
+  await cp(demoApp, dir, { recursive: true })
+  await writeFile(
+    join(dir, 'auth', 'providers.json'),
+    JSON.stringify({
+      'anon-user': { name: 'anon-user', type: 'anon-user' },
+      'local-userpass': {
+        name: 'local-userpass',
+        type: 'local-userpass',
+        config: { autoConfirm: true },
+      },
+    }),
+  )
+  return dir
+}
+
+const loadScenarios = async (): Promise<BenchScenario[]> => {
+  const folder = fileURLToPath(new URL('./scenarios/', import.meta.url))
+  const files = (await readdir(folder)).filter((file) => /\.[cm]?[jt]s$/.test(file)).sort()
+  const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim())
+  const scenarios: BenchScenario[] = []
+  for (const file of files) {
+    const module = (await import(pathToFileURL(join(folder, file)).href)) as {
+      scenario?: BenchScenario
+    }
+    if (!module.scenario) throw new Error(`bench/scenarios/${file} must export a "scenario"`)
+    if (!only || only.includes(module.scenario.name)) scenarios.push(module.scenario)
+  }
+  return scenarios.sort((a, b) => (a.order ?? 100) - (b.order ?? 100))
+}
+
+const startCli = (args: string[]): Promise<{ child: ChildProcess; url: string }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, DATABASE_URL: '' },
+    })
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const match = /listening on (http:\/\/\S+)/.exec(out)
+      if (match?.[1]) resolve({ child, url: match[1] })
+    })
+    child.once('exit', (code) => reject(new Error(`server exited ${code} before listening`)))
+  })
+
+const stopCli = (child: ChildProcess): Promise<void> =>
+  new Promise((resolve) => {
+    child.once('exit', () => resolve())
+    child.kill('SIGTERM')
+  })
+
+const targetFor = (
+  url: string,
+  appId: string,
+  storeKind: BenchTarget['storeKind'],
+): BenchTarget => {
+  let seq = 0
+  const post: BenchTarget['post'] = async <T>(path: string, body?: unknown, token?: string) => {
+    const response = await fetch(`${url}${API}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify(body ?? {}),
+    })
+    const text = await response.text()
+    if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${text}`)
+    return (text ? JSON.parse(text) : null) as T
+  }
+  return {
+    url,
+    appId,
+    storeKind,
+    post,
+    anonymousLogin: () => post(`/app/${appId}/auth/providers/anon-user/login`),
+    async passwordUser() {
+      const email = `bench-${process.pid}-${++seq}@example.com`
+      const password = 'bench password 1'
+      await post(`/app/${appId}/auth/providers/local-userpass/register`, { email, password })
+      return { email, password }
+    },
+  }
+}
+
+const run = async (url: string, requests: readonly BenchRequest[]) => {
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: DURATION_SECONDS,
+    requests: requests.map((request) => ({ ...request, headers: { ...request.headers } })),
+  })
+  return {
+    perSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failed: result.non2xx + result.errors + result.timeouts,
+  }
+}
+
+/**
+ * The floor: what one refresh cannot go below, done in process with no HTTP: one primary-key read
+ * of a session and one access-token signature, in as many parallel loops as autocannon has
+ * connections.
+ */
+const measureFloor = async (options: StoreOptions): Promise<number> => {
+  const store = await openStore(options)
+  try {
+    const tokens = await createTokenService({
+      store,
+      appId: 'bench',
+      issuer: 'bench',
+      clock: systemClock,
+      logger: createLogger('silent'),
+    })
+    const { userId } = await createUser(store, systemClock, {
+      providerType: 'anon-user',
+      providerId: 'anon-user',
+      externalId: randomBytes(8).toString('hex'),
+    })
+    const { sessionId } = await openSession(store, systemClock, {
+      userId,
+      identityId: null,
+      deviceId: '0'.repeat(24),
+      lifetime: 3600,
+      rotating: false,
+      anonymous: true,
+    })
+    let done = 0
+    const until = performance.now() + DURATION_SECONDS * 1000
+    const loop = async () => {
+      while (performance.now() < until) {
+        const [row] = await store.query<{ id: string; user_id: string; device_id: string }>(
+          'SELECT id, user_id, device_id FROM sessions WHERE id = $1',
+          [sessionId],
+        )
+        await tokens.signAccessToken({
+          userId: row!.user_id,
+          sessionId: row!.id,
+          deviceId: row!.device_id,
+          userData: undefined,
+        })
+        done++
+      }
+    }
+    const started = performance.now()
+    await Promise.all(Array.from({ length: CONNECTIONS }, loop))
+    return done / ((performance.now() - started) / 1000)
+  } finally {
+    await store.close()
+  }
+}
+
+const fmt = (value: number, digits = 0) => value.toFixed(digits).padStart(9)
+
+const printTable = (
+  kind: string,
+  result: { rows: readonly Row[]; figures: readonly BenchFigure[]; floor: number },
+) => {
+  const { rows, figures, floor } = result
+  console.log(`\n${kind}: ${CONNECTIONS} connections, ${DURATION_SECONDS} s per scenario`)
+  console.log(
+    `${'scenario'.padEnd(20)}${'rate'.padStart(9)}  ${'unit'.padEnd(16)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'failed'.padStart(9)}`,
+  )
+  for (const row of rows) {
+    console.log(
+      `${row.name.padEnd(20)}${fmt(row.perSecond)}  ${row.unit.padEnd(16)}${fmt(row.p50, 1)}${fmt(row.p99, 1)}${fmt(row.failed)}`,
+    )
+  }
+  console.log(`${'floor (in process)'.padEnd(20)}${fmt(floor)}  ${'reads+signs/s'.padEnd(16)}`)
+  for (const figure of figures) {
+    console.log(`${figure.label.padEnd(20)}${fmt(figure.value, 3)}  ${figure.unit}`)
+  }
+  const refresh = rows.find((row) => row.name === 'refresh')
+  if (refresh) {
+    const ratio = refresh.perSecond / floor
+    console.log(`refresh / floor = ${ratio.toFixed(2)} (goal: at least 0.50)`)
+  }
+}
+
+interface StoreUnderTest {
+  readonly kind: 'pglite' | 'postgres'
+  /** The CLI flags and the in-process store options for this store; cleanup afterwards. */
+  setup(): Promise<{
+    flags: string[]
+    floorStore: StoreOptions
+    cleanup: () => Promise<void>
+  }>
+}
+
+const stores: StoreUnderTest[] = [
+  {
+    kind: 'pglite',
+    async setup() {
+      const root = await mkdtemp(join(tmpdir(), 'bench-data-'))
+      return {
+        flags: ['--data', join(root, 'server')],
+        floorStore: { dataDir: join(root, 'floor') },
+        cleanup: () => rm(root, { recursive: true, force: true }),
+      }
+    },
+  },
+]
+const databaseUrl = process.env.DATABASE_URL
+if (databaseUrl) {
+  stores.push({
+    kind: 'postgres',
+    async setup() {
+      const schema = `bench_${randomBytes(4).toString('hex')}`
+      const admin = new pg.Client({ connectionString: databaseUrl })
+      await admin.connect()
+      await admin.query(`CREATE SCHEMA ${schema}`)
+      await admin.end()
+      const url = new URL(databaseUrl)
+      url.searchParams.set('options', `-c search_path=${schema}`)
+      return {
+        flags: ['--database-url', url.toString()],
+        floorStore: { databaseUrl, schema },
+        async cleanup() {
+          const client = new pg.Client({ connectionString: databaseUrl })
+          await client.connect()
+          await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+          await client.end()
+        },
+      }
+    },
+  })
+} else {
+  console.log('notice: DATABASE_URL is not set; PostgreSQL is not measured.')
+}
+
+const main = async () => {
+  const scenarios = await loadScenarios()
+  const appDir = await benchApp()
+  console.log(
+    `custom-data-server bench: ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, node ${process.version}`,
+  )
+  for (const store of stores) {
+    const { flags, floorStore, cleanup } = await store.setup()
+    try {
+      const { child, url } = await startCli([
+        'start',
+        '--app',
+        appDir,
+        '--port',
+        '0',
+        ...flags,
+        '--rate-limits',
+        'off',
+        '--log-level',
+        'warn',
+      ])
+      const rows: Row[] = []
+      const figures: BenchFigure[] = []
+      try {
+        const target = targetFor(url, 'preferences-demo', store.kind)
+        for (const scenario of scenarios) {
+          const requests = await scenario.prepare(target)
+          rows.push({ name: scenario.name, unit: scenario.unit, ...(await run(url, requests)) })
+        }
+      } finally {
+        await stopCli(child)
+      }
+      // In-process figures run with the server stopped, so they do not compete for the CPU.
+      for (const scenario of scenarios) {
+        if (scenario.inProcess) figures.push(...(await scenario.inProcess(store.kind)))
+      }
+      printTable(store.kind, { rows, figures, floor: await measureFloor(floorStore) })
+    } finally {
+      await cleanup()
+    }
+  }
+}
+
+await main()

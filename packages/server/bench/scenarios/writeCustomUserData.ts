@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto'
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import { loadAppFolder } from '../../src/appFolder/loadAppFolder'
+import { createCollection } from '../../src/collection/createCollection'
+import { createCollectionProvider } from '../../src/collection/createCollectionProvider'
+import { ensureUserIdIndex } from '../../src/collection/userIdIndex'
+import { createLogger } from '../../src/createLogger'
+import { createFunctionRuntime } from '../../src/functions/createFunctionRuntime'
+import type { FunctionUser } from '../../src/functions/FunctionRunner'
+import { openStore, type StoreOptions } from '../../src/store/openStore'
+import type { BenchFigure, BenchScenario } from '../BenchScenario'
+
+const API = '/api/client/v2.0'
+const demoApp = fileURLToPath(new URL('../../../../apps/demo/backend', import.meta.url))
+const ROUND_TRIPS = 2000
+const WRITES = 500
+
+const percentile = (samples: number[], p: number): number => {
+  const sorted = [...samples].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN
+}
+
+/** Runs `fn` `count` times one after another and answers each run's time in ms. */
+const timeEach = async (count: number, fn: (i: number) => Promise<unknown>): Promise<number[]> => {
+  const samples: number[] = []
+  for (let i = 0; i < count; i += 1) {
+    const started = performance.now()
+    await fn(i)
+    samples.push(performance.now() - started)
+  }
+  return samples
+}
+
+/** A fresh store of the kind under test, and how to throw it away. */
+const scratchStore = async (kind: 'pglite' | 'postgres') => {
+  if (kind === 'pglite') {
+    const store = await openStore({ dataDir: ':memory:' })
+    return { store, dispose: () => store.close() }
+  }
+  const databaseUrl = process.env.DATABASE_URL as string
+  const schema = `bench_fn_${randomBytes(4).toString('hex')}`
+  const store = await openStore({ databaseUrl, schema } satisfies StoreOptions)
+  return {
+    store,
+    async dispose() {
+      await store.close()
+      const client = new pg.Client({ connectionString: databaseUrl })
+      await client.connect()
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+      await client.end()
+    },
+  }
+}
+
+/**
+ * `functions/call` of the seed's `writeCustomUserData` (upsert of the caller's own document, then
+ * `X-Refreshed-Access-Token`), by 16 users whose requests alternate two payloads so that every
+ * call really writes. In process, in the same run: the cost of one worker round trip (an empty
+ * function), the same write through the runtime without HTTP, and the bare upsert without a worker.
+ */
+export const scenario: BenchScenario = {
+  name: 'writeCustomUserData',
+  unit: 'calls/s',
+  order: 50,
+  async prepare(target) {
+    const logins = await Promise.all(Array.from({ length: 16 }, () => target.anonymousLogin()))
+    return logins.flatMap((login) =>
+      ['pizza', 'ramen'].map((favoriteFood) => ({
+        method: 'POST' as const,
+        path: `${API}/app/${target.appId}/functions/call`,
+        headers: {
+          authorization: `Bearer ${login.access_token}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          name: 'writeCustomUserData',
+          arguments: [{ favoriteFood, visits: { $numberInt: '1' } }],
+        }),
+      })),
+    )
+  },
+
+  async inProcess(kind): Promise<BenchFigure[]> {
+    const appDir = await mkdtemp(join(tmpdir(), 'bench-fn-'))
+    await cp(demoApp, appDir, { recursive: true })
+    await writeFile(
+      join(appDir, 'functions', 'benchNoop.js'),
+      'exports = function () { return null }\n',
+    )
+    const { store, dispose } = await scratchStore(kind)
+    const app = await loadAppFolder(appDir)
+    const custom = app.customUserData
+    if (!custom) throw new Error('the demo app has no custom user data')
+    await ensureUserIdIndex(store, custom.userIdField)
+    const values = {}
+    const collections = createCollectionProvider({
+      app,
+      store,
+      values,
+      customDataMaxBytes: 16 * 1024,
+    })
+    const runtime = await createFunctionRuntime({
+      app,
+      collections,
+      logger: createLogger('silent'),
+      values,
+    })
+    try {
+      const user = (id: string): FunctionUser => ({
+        id,
+        type: 'normal',
+        data: {},
+        custom_data: {},
+        identities: [],
+      })
+      await timeEach(200, () => runtime.call({ name: 'benchNoop', args: [], user: user('warm') }))
+      const roundTrips = await timeEach(ROUND_TRIPS, () =>
+        runtime.call({ name: 'benchNoop', args: [], user: user('noop') }),
+      )
+      const viaWorker = await timeEach(WRITES, (i) =>
+        runtime.call({
+          name: 'writeCustomUserData',
+          args: [{ favoriteFood: i % 2 ? 'pizza' : 'ramen' }],
+          user: user(`worker-${i % 16}`),
+        }),
+      )
+      const direct = createCollection({
+        store,
+        db: custom.databaseName,
+        coll: custom.collectionName,
+        userIdField: custom.userIdField,
+      })
+      const bare = await timeEach(WRITES, (i) =>
+        direct.updateOne(
+          { [custom.userIdField]: `direct-${i % 16}` },
+          { $set: { favoriteFood: i % 2 ? 'pizza' : 'ramen' } },
+          { upsert: true },
+        ),
+      )
+      return [
+        {
+          label: 'worker round trip',
+          value: percentile(roundTrips, 0.5),
+          unit: 'ms p50 (empty function, no HTTP)',
+        },
+        { label: '  p99', value: percentile(roundTrips, 0.99), unit: 'ms' },
+        {
+          label: 'write via worker',
+          value: percentile(viaWorker, 0.5),
+          unit: 'ms p50 (writeCustomUserData, no HTTP)',
+        },
+        {
+          label: 'write, no worker',
+          value: percentile(bare, 0.5),
+          unit: 'ms p50 (the same upsert, direct)',
+        },
+      ]
+    } finally {
+      await runtime.close()
+      await dispose()
+      await rm(appDir, { recursive: true, force: true })
+    }
+  },
+}

@@ -1,0 +1,58 @@
+import { ErrorCode, ServiceError } from '../http/ServiceError'
+import type { ServerSettings } from '../ServerContext'
+
+const EMAIL = /^[^\s@]+@[^\s@]+$/
+
+/** A required string field of a request body, or a 400 that names it. */
+export const requireString = (body: Record<string, unknown>, key: string): string => {
+  const value = body[key]
+  if (typeof value !== 'string' || value === '') {
+    throw new ServiceError(
+      400,
+      ErrorCode.MissingParameter,
+      `expected "${key}" to be a non-empty string`,
+    )
+  }
+  return value
+}
+
+/** An email address as local-userpass takes it: case-sensitive, as App Services (PROTOCOL.md §4). */
+export const checkEmail = (email: string): string => {
+  if (email.length > 254 || !EMAIL.test(email)) {
+    throw new ServiceError(
+      400,
+      ErrorCode.InvalidParameter,
+      'expected a valid email address',
+    ).withDetails({ reason: 'email' })
+  }
+  return email
+}
+
+/**
+ * A password within the length bounds, counted in characters (code points), checked before any
+ * hashing so that a huge password costs nothing (RELIABILITY.md A5, A7). Nothing is truncated or
+ * normalised: the exact string is what is hashed.
+ */
+export const checkPassword = (password: string, settings: ServerSettings): string => {
+  // Count only up to what can matter: a 1 MiB string is refused without walking all of it.
+  if (password.length > settings.passwordMaxLength * 2) {
+    throw tooLong(settings)
+  }
+  const length = [...password].length
+  if (length < settings.passwordMinLength) {
+    throw new ServiceError(
+      422,
+      ErrorCode.InvalidParameter,
+      `password must be between ${settings.passwordMinLength} and ${settings.passwordMaxLength} characters`,
+    ).withDetails({ reason: 'length' })
+  }
+  if (length > settings.passwordMaxLength) throw tooLong(settings)
+  return password
+}
+
+const tooLong = (settings: ServerSettings): ServiceError =>
+  new ServiceError(
+    400,
+    ErrorCode.InvalidParameter,
+    `password must be between ${settings.passwordMinLength} and ${settings.passwordMaxLength} characters`,
+  ).withDetails({ reason: 'length' })

@@ -1,0 +1,73 @@
+import type { ProviderConfig } from '../appFolder/AppConfig'
+import { ErrorCode, ServiceError } from '../http/ServiceError'
+import type { ServerContext } from '../ServerContext'
+import { callStatusFunction } from './functionStatus'
+import { confirmNow, startConfirmation } from './startConfirmation'
+import { findAccount } from './userpassAccounts'
+import { confirmationMode, userpassConfig } from './userpassConfig'
+import { consumeUserpassToken, issueUserpassToken } from './userpassTokens'
+
+export const invalidTokenError = (): ServiceError =>
+  new ServiceError(400, ErrorCode.UserpassTokenInvalid, 'invalid token data')
+
+/** `POST .../local-userpass/confirm` with the `token` and `tokenId` of a confirmation link. */
+export const confirmUser = async (
+  ctx: ServerContext,
+  provider: ProviderConfig,
+  input: { token: string; tokenId: string },
+): Promise<void> => {
+  const email = await consumeUserpassToken(ctx.store, ctx.clock, { ...input, purpose: 'confirm' })
+  if (!email) throw invalidTokenError()
+  const account = await findAccount(ctx.store, email)
+  if (account?.user_id) {
+    throw new ServiceError(400, ErrorCode.UserAlreadyConfirmed, 'user already confirmed')
+  }
+  await confirmNow(ctx, provider, email)
+}
+
+/**
+ * `POST .../confirm/send`: a new confirmation mail for a pending account. It answers the same
+ * for an unknown, pending or confirmed address, so it reveals none of them.
+ */
+export const resendConfirmation = async (
+  ctx: ServerContext,
+  provider: ProviderConfig,
+  email: string,
+): Promise<void> => {
+  if (confirmationMode(userpassConfig(provider)) !== 'email') {
+    throw new ServiceError(
+      400,
+      ErrorCode.BadRequest,
+      'this app does not confirm users by email (autoConfirm or a confirmation function is on)',
+    )
+  }
+  const account = await findAccount(ctx.store, email)
+  if (account && account.user_id === null) await startConfirmation(ctx, provider, email)
+}
+
+/** `POST .../confirm/call`: runs the confirmation function again for a pending account. */
+export const retryConfirmationFunction = async (
+  ctx: ServerContext,
+  provider: ProviderConfig,
+  email: string,
+): Promise<void> => {
+  const config = userpassConfig(provider)
+  if (confirmationMode(config) !== 'function') {
+    throw new ServiceError(400, ErrorCode.BadRequest, 'this app has no confirmation function')
+  }
+  const account = await findAccount(ctx.store, email)
+  if (!account || account.user_id !== null) return
+  const token = await issueUserpassToken(ctx.store, ctx.clock, {
+    email,
+    purpose: 'confirm',
+    lifetimeSeconds: ctx.settings.userpassTokenLifetime,
+  })
+  const status = await callStatusFunction(ctx, {
+    name: config.confirmationFunctionName,
+    args: [{ username: email, ...token }],
+  })
+  if (status === 'success') await confirmNow(ctx, provider, email)
+  if (status === 'fail') {
+    throw new ServiceError(400, ErrorCode.BadRequest, 'the confirmation function refused this user')
+  }
+}

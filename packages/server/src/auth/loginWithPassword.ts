@@ -1,0 +1,44 @@
+import { ErrorCode, ServiceError } from '../http/ServiceError'
+import type { ServerContext } from '../ServerContext'
+import { checkPassword, requireString } from './checkCredentialsInput'
+import type { LoginSubject } from './LoginSubject'
+import { findAccount, identityOfAccount, setPasswordHash } from './userpassAccounts'
+
+const invalidCredentials = (): ServiceError =>
+  new ServiceError(401, ErrorCode.InvalidPassword, 'invalid username/password')
+
+/**
+ * Checks `username` and `password` (PROTOCOL.md §3.2). An unknown address and a wrong password get
+ * the same answer after the same work (a dummy verification, RELIABILITY.md A3); "not confirmed" is
+ * said only once the password checked out (A4). A hash made with older parameters is replaced with
+ * one at today's (A12).
+ */
+export const loginWithPassword = async (
+  ctx: ServerContext,
+  body: Record<string, unknown>,
+): Promise<LoginSubject> => {
+  const email = requireString(body, 'username')
+  const password = checkPassword(requireString(body, 'password'), {
+    ...ctx.settings,
+    // Logins accept any length down to one character: the policy is for new passwords only.
+    passwordMinLength: 1,
+  })
+  const account = await findAccount(ctx.store, email)
+  if (!account) {
+    await ctx.passwords.verifyDummy(password)
+    throw invalidCredentials()
+  }
+  const check = await ctx.passwords.verify(account.password_hash, password)
+  if (!check.valid) throw invalidCredentials()
+  if (account.user_id === null) {
+    throw new ServiceError(401, ErrorCode.UserNotConfirmed, 'confirmation required')
+  }
+  if (check.needsRehash) {
+    await setPasswordHash(ctx.store, email, await ctx.passwords.hash(password))
+  }
+  return {
+    userId: account.user_id,
+    identityId: await identityOfAccount(ctx.store, email),
+    created: false,
+  }
+}

@@ -1,0 +1,132 @@
+import type { AppConfig } from '../appFolder/AppConfig'
+import type { FunctionUser } from '../functions/FunctionRunner'
+import type { Store } from '../store/Store'
+import { systemAccess, type CollectionAccess } from './CollectionAccess'
+import { CollectionError } from './CollectionError'
+import { compileCollectionRules, createRuleAccess, type CollectionRules } from './CollectionRules'
+import { createCollection, type Collection, type WriteListener } from './createCollection'
+
+/** Who opens a collection, and for whom. */
+export interface CollectionRequest {
+  readonly service: string
+  readonly db: string
+  readonly coll: string
+  /** The user the rules are evaluated for; null for the system user. */
+  readonly user: FunctionUser | null
+  /** System access bypasses every rule (`run_as_system` functions, the server's own calls). */
+  readonly system: boolean
+  /** `function`: an application-auth function; `client`: realm-web's `mongoClient`. */
+  readonly caller: 'function' | 'client'
+  readonly onWrite?: WriteListener
+}
+
+/** Opens collections with the right rules for each caller. */
+export interface CollectionProvider {
+  /** The data-source names `context.services.get(name)` and service calls accept. */
+  readonly services: readonly string[]
+  /** The app's values, secrets resolved: `%%values` in rules and `can_evaluate`. */
+  readonly values: Readonly<Record<string, unknown>>
+  /** Throws `CollectionError` for an unknown service or a collection no rule covers. */
+  open(request: CollectionRequest): Collection
+}
+
+export interface CollectionProviderOptions {
+  readonly app: AppConfig
+  readonly store: Store
+  /** `%%values` for rule expressions: the app's values, secrets resolved. */
+  readonly values: Readonly<Record<string, unknown>>
+  /** The custom-data document size limit (it travels in tokens), in bytes of JSON. */
+  readonly customDataMaxBytes: number
+}
+
+/**
+ * The rules of the custom-data collection when the app folder gives it none: each user's own
+ * document (`user_id_field` equal to their id) is readable by them through `mongoClient`, and
+ * writable by application-auth functions called for them (the seed's `writeCustomUserData` is
+ * one), so no other document is ever in reach of either.
+ */
+const ownDocumentRules = (field: string, caller: 'function' | 'client'): CollectionRules =>
+  compileCollectionRules({
+    roles: [
+      {
+        name: 'owner',
+        apply_when: { [field]: '%%user.id' },
+        read: true,
+        write: caller === 'function',
+        insert: caller === 'function',
+        delete: caller === 'function',
+      },
+    ],
+  })
+
+export const createCollectionProvider = (
+  options: CollectionProviderOptions,
+): CollectionProvider => {
+  const { app, store, values } = options
+  const custom = app.customUserData
+  const services = [
+    ...new Set([
+      ...(app.dataSources.size > 0 ? app.dataSources.keys() : ['mongodb-atlas']),
+      ...(custom ? [custom.serviceName] : []),
+    ]),
+  ]
+  const implicit = custom
+    ? {
+        function: ownDocumentRules(custom.userIdField, 'function'),
+        client: ownDocumentRules(custom.userIdField, 'client'),
+      }
+    : undefined
+
+  const rulesFor = (
+    request: CollectionRequest,
+    isCustomData: boolean,
+  ): CollectionRules | undefined => {
+    const source = app.dataSources.get(request.service)
+    return (
+      source?.collections.get(`${request.db}.${request.coll}`) ??
+      source?.defaultRule ??
+      (isCustomData ? implicit?.[request.caller] : undefined)
+    )
+  }
+
+  return {
+    services,
+    values,
+    open(request) {
+      if (!services.includes(request.service)) {
+        throw new CollectionError('InvalidParameter', `service not found: '${request.service}'`)
+      }
+      const namespace = `${request.db}.${request.coll}`
+      const isCustomData =
+        custom !== null &&
+        request.service === custom.serviceName &&
+        request.db === custom.databaseName &&
+        request.coll === custom.collectionName
+      let access: CollectionAccess = systemAccess
+      if (!request.system) {
+        const rules = rulesFor(request, isCustomData)
+        if (!rules) {
+          throw new CollectionError(
+            'NoMatchingRuleFound',
+            `no rule exists for namespace '${namespace}'`,
+          )
+        }
+        access = createRuleAccess(
+          rules,
+          { user: request.user as Record<string, unknown> | null, values },
+          namespace,
+        )
+      }
+      return createCollection({
+        store,
+        db: request.db,
+        coll: request.coll,
+        access,
+        ...(request.onWrite ? { onWrite: request.onWrite } : {}),
+        ...(isCustomData && custom
+          ? { userIdField: custom.userIdField, maxDocumentBytes: options.customDataMaxBytes }
+          : {}),
+      })
+    },
+  }
+}
