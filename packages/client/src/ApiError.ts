@@ -1,10 +1,3 @@
-/** What an App Services-style server answers on failure (PROTOCOL.md §9.1). */
-interface ErrorBody {
-  error?: unknown
-  error_code?: unknown
-  link?: unknown
-}
-
 export interface ApiErrorInit {
   readonly status: number
   readonly errorCode: string
@@ -14,42 +7,39 @@ export interface ApiErrorInit {
 }
 
 /**
- * The one error every client operation rejects with: a server's error answer, a network failure
- * (`status` 0, `errorCode` `NetworkError`), or a misuse the client caught itself.
+ * The one error every client operation rejects with: a server's error answer (PROTOCOL.md §9.1),
+ * a network failure (`status` 0, `errorCode` `NetworkError`), or a problem the client caught
+ * itself (`InvalidSession` for a logged-out user, `InvalidResponse` for a malformed answer).
  */
 export class ApiError extends Error {
   /** The HTTP status, or 0 when no answer arrived. */
-  readonly status: number
+  declare readonly status: number
   /** The server's symbolic code (`InvalidSession`, `FunctionNotFound`, ...) or the client's own. */
-  readonly errorCode: string
+  declare readonly errorCode: string
   /** A link to the server's log entry, when it sent one. */
-  readonly link: string | undefined
+  declare readonly link: string | undefined
 
-  constructor(init: ApiErrorInit) {
-    super(init.message, init.cause === undefined ? undefined : { cause: init.cause })
+  constructor({ status, errorCode, message, link, cause }: ApiErrorInit) {
+    super(message, { cause })
     this.name = 'ApiError'
-    this.status = init.status
-    this.errorCode = init.errorCode
-    this.link = init.link
-  }
-
-  /** Builds the error for a non-2xx answer from its status and (if JSON) its body. */
-  static fromResponse(status: number, body: unknown, fallback: string): ApiError {
-    const {
-      error,
-      error_code: code,
-      link,
-    } = (typeof body === 'object' && body !== null ? body : {}) as ErrorBody
-    return new ApiError({
-      status,
-      errorCode: typeof code === 'string' ? code : 'HttpError',
-      message: typeof error === 'string' ? error : fallback,
-      link: typeof link === 'string' ? link : undefined,
-    })
+    this.status = status
+    this.errorCode = errorCode
+    this.link = link
   }
 }
 
 /** Whether a value is an `ApiError` (from any copy of this package). */
 export const isApiError = (value: unknown): value is ApiError =>
-  value instanceof ApiError ||
-  (value instanceof Error && value.name === 'ApiError' && 'errorCode' in value && 'status' in value)
+  // Every ApiError names itself in its constructor, so the name alone recognises all of them.
+  (value as Error | null)?.name === 'ApiError'
+
+/** An `ApiError` with `status` 0 (no answer arrived) unless `init` says otherwise. */
+export const apiError = (
+  errorCode: string,
+  message: string,
+  init?: Partial<ApiErrorInit>,
+): ApiError => new ApiError({ status: 0, errorCode, message, ...init })
+
+/** The error for an answer the client cannot use: `what` names it (`login`, `refresh`, ...). */
+export const invalidResponse = (what: string): ApiError =>
+  apiError('InvalidResponse', `Malformed ${what} answer`)

@@ -1,14 +1,16 @@
-import { ApiError, isApiError } from './ApiError'
-import { createTransport, type Transport } from './createTransport'
+import { invalidResponse } from './ApiError'
+import { asString } from './asString'
+import { autoRefresh } from './autoRefresh'
+import { createTokenManager, loggedOut } from './createTokenManager'
+import { createTransport, type Request } from './createTransport'
 import type { Credentials } from './Credentials'
-import { ObjectId } from './ObjectId'
+import { createEmailPasswordAuth, type EmailPasswordAuth } from './EmailPasswordAuth'
+import { loadSession, persistSession } from './persistSession'
 import {
   createSessionStore,
-  emptySession,
-  withCurrentUser,
-  type SessionState,
+  setUsers,
+  withTokens,
   type SessionStore,
-  type UserProfileData,
   type UserRecord,
 } from './sessionStore'
 import { createDefaultStorage, type SessionStorage } from './storage'
@@ -26,100 +28,85 @@ export interface AppConfiguration {
   readonly fetch?: typeof fetch
   /** Use `baseUrl` as is, without asking the server for its location first. */
   readonly skipLocationRequest?: boolean
+  /**
+   * Share logins, logouts and tokens with the other tabs of this origin (BroadcastChannel), and
+   * let one tab at a time refresh a user's token (Web Locks). Default: on when the storage is
+   * shared between tabs (`localStorage`).
+   */
+  readonly crossTab?: boolean
+  /**
+   * Refresh the current user's access token shortly before it expires, in the background.
+   * Default: on in browsers, off elsewhere (tokens are then refreshed when a request needs one).
+   */
+  readonly autoRefresh?: boolean
 }
 
 interface LoginAnswer {
-  access_token: string
-  refresh_token?: string | null
-  user_id: string
-  device_id: string
+  access_token?: unknown
+  refresh_token?: unknown
+  user_id?: unknown
+  device_id?: unknown
   profile?: RawProfile
 }
 
 interface RawProfile {
-  type: string
-  identities: { id: string; provider_type: string }[]
-  data: Record<string, unknown>
+  type?: unknown
+  identities?: { id: string; provider_type: string }[]
+  data?: Record<string, unknown>
 }
 
-const DEFAULT_BASE_URL = 'https://services.cloud.mongodb.com'
-const ZERO_DEVICE_ID = '000000000000000000000000'
-
-const toProfile = (raw: RawProfile): UserProfileData => ({
-  type: raw.type,
-  identities: raw.identities.map((identity) => ({
-    id: identity.id,
-    providerType: identity.provider_type,
-  })),
-  data: raw.data,
-})
-
-const readSession = (storage: SessionStorage, key: string): SessionState => {
-  const text = storage.get(key)
-  if (!text) return emptySession
-  try {
-    const parsed = JSON.parse(text) as Pick<SessionState, 'users' | 'userIds'>
-    if (typeof parsed.users !== 'object' || !Array.isArray(parsed.userIds))
-      throw new Error('unexpected shape')
-    return withCurrentUser({
-      users: parsed.users,
-      userIds: parsed.userIds.filter((id) => id in parsed.users),
-    })
-  } catch (error) {
-    console.warn(
-      `react-custom-data: the stored session under "${key}" is unreadable and was reset (${String(error)})`,
-    )
-    storage.remove(key)
-    return emptySession
-  }
-}
+// A device id the server assigned: 24 hex digits, not all zero (PROTOCOL.md §3.3).
+const DEVICE_ID = /^(?!0{24})[\da-f]{24}$/i
 
 /**
- * The client for one App Services app: logs users in, keeps their sessions in a zustand store,
- * and hands out `User` objects. Shaped like realm-web's `App` so migrating code reads the same.
+ * The client for one App Services app: logs users in, keeps their sessions in a zustand store
+ * (persisted, shared with other tabs), refreshes their tokens, and hands out `User` objects.
+ * Shaped like realm-web's `App` so migrating code reads the same.
  */
 export class App {
-  readonly id: string
-  readonly baseUrl: string
+  declare readonly id: string
+  declare readonly baseUrl: string
   /** The session store: the one source of truth the React package and other readers subscribe to. */
-  readonly store: SessionStore
+  declare readonly store: SessionStore
+  /** Registration, confirmation and password reset for the email/password provider. */
+  declare readonly emailPasswordAuth: EmailPasswordAuth
   readonly #storage: SessionStorage
-  readonly #transport: Transport
-  readonly #users = new Map<string, User>()
-  readonly #refreshing = new Map<string, Promise<void>>()
+  readonly #deviceKey: string
+  readonly #request: Request
+  // Users by id, so that each id always yields the same User object.
+  readonly #users: Record<string, User> = Object.create(null) as Record<string, User>
   readonly #userContext: UserContext
 
   constructor(configuration: AppConfiguration | string) {
-    const config = typeof configuration === 'string' ? { id: configuration } : configuration
-    if (!config.id) throw new TypeError('new App() needs an app id')
-    this.id = config.id
-    this.baseUrl = config.baseUrl ?? DEFAULT_BASE_URL
-    this.#storage = config.storage ?? createDefaultStorage()
-    const sessionKey = this.#storageKey('session')
-    this.store = createSessionStore(readSession(this.#storage, sessionKey))
-    this.store.subscribe((state) => {
-      this.#storage.set(sessionKey, JSON.stringify({ users: state.users, userIds: state.userIds }))
+    const config = typeof configuration === 'string' ? { id: configuration } : { ...configuration }
+    const { id, storage = createDefaultStorage() } = config
+    if (!id || typeof id !== 'string')
+      throw new TypeError('new App() needs an app id: new App({ id, baseUrl })')
+    this.id = id
+    this.baseUrl = config.baseUrl ?? 'https://services.cloud.mongodb.com'
+    this.#storage = storage
+    const prefix = `react-custom-data:app(${id}):`
+    this.#deviceKey = `${prefix}deviceId`
+    const store = (this.store = createSessionStore(loadSession(storage, prefix)))
+    const tokens = createTokenManager({
+      store,
+      persistence: persistSession({
+        store,
+        storage,
+        prefix,
+        crossTab: config.crossTab ?? !!storage.shared,
+      }),
+      prefix,
+      request: (options) => request(options),
     })
-    this.#transport = createTransport({
-      appId: this.id,
-      baseUrl: this.baseUrl,
-      fetch: config.fetch ?? ((input, init) => globalThis.fetch(input, init)),
-      skipLocationRequest: config.skipLocationRequest ?? false,
-      session: {
-        tokenOf: (userId, type) => {
-          const record = this.store.getState().users[userId]
-          return (type === 'access' ? record?.accessToken : record?.refreshToken) ?? null
-        },
-        refreshAccessToken: (userId) => this.#refreshAccessToken(userId),
-        markLoggedOut: (userId) => this.#setTokens(userId, null, null),
-      },
-    })
-    this.#userContext = {
-      store: this.store,
-      transport: this.#transport,
-      refreshAccessToken: (userId) => this.#refreshAccessToken(userId),
-      logOut: (userId) => this.#logOut(userId),
-    }
+    const request = (this.#request = createTransport(
+      { ...config, id, baseUrl: this.baseUrl },
+      tokens,
+    ))
+    this.#userContext = { ...tokens, store, request }
+    this.emailPasswordAuth = createEmailPasswordAuth(request)
+    if (config.autoRefresh ?? typeof document === 'object')
+      autoRefresh(store, tokens.refreshAccessToken)
   }
 
   /** The most recently logged-in user who is still logged in, or null. */
@@ -128,173 +115,115 @@ export class App {
     return id ? this.#user(id) : null
   }
 
-  /** Every user this app knows, logged in or out, by id. */
+  /** Every user this app knows, logged in or out, by id (the most recent first). */
   get allUsers(): Readonly<Record<string, User>> {
     return Object.fromEntries(this.store.getState().userIds.map((id) => [id, this.#user(id)]))
   }
 
-  /** Logs in with the given credentials and makes that user current. */
+  /**
+   * Logs in with the given credentials and makes that user current. One request to our server
+   * (the profile comes with the answer, PROTOCOL.md §17.2); two to servers without that.
+   */
   async logIn(credentials: Credentials): Promise<User> {
-    if (credentials.providerType === 'anon-user' && credentials.reuse) {
-      const { users, userIds } = this.store.getState()
-      const reusable = userIds.find(
-        (id) => users[id]?.providerType === 'anon-user' && users[id]?.refreshToken,
-      )
-      if (reusable) return this.switchUser(this.#user(reusable))
-    }
-    const answer = await this.#transport.request<LoginAnswer>({
+    const { users, userIds } = this.store.getState()
+    // Only a still logged-in anonymous user is reused: a logged-out one cannot come back.
+    const reusable =
+      credentials.reuse &&
+      userIds.find((id) => users[id]?.providerType === 'anon-user' && users[id]?.refreshToken)
+    if (reusable) return this.switchUser(this.#user(reusable))
+    const storedDeviceId = this.#storage.get(this.#deviceKey)
+    const answer = await this.#request<LoginAnswer | null>({
       method: 'POST',
       path: `/auth/providers/${encodeURIComponent(credentials.providerName)}/login`,
       appScoped: true,
-      tokenType: 'none',
-      body: { ...credentials.payload, options: { device: this.#deviceInfo() } },
+      body: {
+        ...credentials.payload,
+        options: {
+          device: {
+            sdkVersion: '0.1.0',
+            platform: typeof document === 'object' ? 'web' : 'node',
+            platformVersion: '0.0.0',
+            // Only a well-formed id: a bad one would break every later login (PROTOCOL.md §3.3).
+            deviceId: DEVICE_ID.test(storedDeviceId!) ? { $oid: storedDeviceId } : undefined,
+          },
+          refreshTokenRotation: true,
+        },
+      },
     })
-    if (typeof answer?.access_token !== 'string' || typeof answer.user_id !== 'string') {
-      throw new ApiError({
-        status: 0,
-        errorCode: 'InvalidLoginAnswer',
-        message: 'The login answer lacks access_token or user_id',
-      })
-    }
-    if (typeof answer.device_id === 'string' && answer.device_id !== ZERO_DEVICE_ID) {
-      this.#storage.set(this.#storageKey('deviceId'), answer.device_id)
-    }
-    const previous = this.store.getState().users[answer.user_id]
-    const refreshToken = answer.refresh_token ?? previous?.refreshToken ?? null
-    if (!refreshToken) {
-      throw new ApiError({
-        status: 0,
-        errorCode: 'InvalidLoginAnswer',
-        message: 'No refresh token in the login answer',
-      })
-    }
-    let profile = answer.profile ? toProfile(answer.profile) : null
-    if (!profile) {
-      // Servers without the profile-in-login extension (PROTOCOL.md §17.2) need a second request.
-      const raw = await this.#transport.request<RawProfile>({
+    const { access_token: accessToken, user_id: id, device_id: deviceId, profile } = answer ?? {}
+    if (typeof id !== 'string' || typeof accessToken !== 'string') throw invalidResponse('login')
+    const previous = this.store.getState().users[id]
+    const refreshToken = asString(answer?.refresh_token) ?? previous?.refreshToken
+    if (!refreshToken) throw invalidResponse('login')
+    if (DEVICE_ID.test(deviceId as string)) this.#storage.set(this.#deviceKey, deviceId as string)
+    const { type, identities, data } =
+      profile ??
+      // Servers without the profile in the login answer (PROTOCOL.md §17.2) need a second request.
+      (await this.#request<RawProfile>({
         method: 'GET',
         path: '/auth/profile',
-        bearer: answer.access_token,
-      })
-      profile = toProfile(raw)
-    }
-    const record: UserRecord = {
-      id: answer.user_id,
-      providerType: previous?.providerType ?? credentials.providerType,
-      accessToken: answer.access_token,
-      refreshToken,
-      profile,
-    }
-    this.store.setState((state) =>
-      withCurrentUser({
-        users: { ...state.users, [record.id]: record },
-        userIds: [record.id, ...state.userIds.filter((id) => id !== record.id)],
-      }),
+        bearer: accessToken,
+        idempotent: true,
+      }))
+    if (typeof type !== 'string' || !Array.isArray(identities)) throw invalidResponse('profile')
+    const record = withTokens(
+      {
+        id,
+        providerType: previous?.providerType ?? credentials.providerType,
+        accessToken,
+        refreshToken,
+        profile: {
+          type,
+          identities: identities.map((identity) => ({
+            id: identity.id,
+            providerType: identity.provider_type,
+          })),
+          data: data ?? {},
+        },
+      },
+      accessToken,
     )
-    return this.#user(record.id)
+    return this.#putFirst(id, { [id]: record })
   }
 
   /** Makes a logged-in user the current one. */
   switchUser(user: User): User {
-    if (user.state !== 'active') {
-      throw new ApiError({
-        status: 0,
-        errorCode: 'UserNotLoggedIn',
-        message: `User ${user.id} is not logged in`,
-      })
+    if (user.state !== 'active') throw loggedOut(user.id)
+    return this.#putFirst(user.id)
+  }
+
+  /**
+   * Logs a user out (if still logged in) and forgets it on this device: it leaves `allUsers`
+   * and storage. The user's data on the server stays.
+   */
+  async removeUser(user: User): Promise<void> {
+    try {
+      await this.#userContext.logOut(user.id)
+    } finally {
+      this.#forget(user.id)
     }
-    this.store.setState((state) =>
-      withCurrentUser({
-        users: state.users,
-        userIds: [user.id, ...state.userIds.filter((id) => id !== user.id)],
-      }),
-    )
-    return this.#user(user.id)
+  }
+
+  /**
+   * Deletes a user on the server, authenticated as that user (not as the current user, as
+   * realm-web does), then forgets it on this device.
+   */
+  async deleteUser(user: User): Promise<void> {
+    await this.#request({ method: 'DELETE', path: '/auth/delete', userId: user.id })
+    this.#forget(user.id)
+  }
+
+  // Moves a user to the front of the list (current, when logged in), with any changed records.
+  #putFirst(id: string, changes: Record<string, UserRecord> = {}): User {
+    setUsers(this.store, changes, [id, ...this.store.getState().userIds])
+    return this.#user(id)
+  }
+
+  #forget(userId: string): void {
+    setUsers(this.store, { [userId]: null })
   }
 
   #user(id: string): User {
-    let user = this.#users.get(id)
-    if (!user) {
-      user = new User(this.#userContext, id)
-      this.#users.set(id, user)
-    }
-    return user
-  }
-
-  #storageKey(name: string): string {
-    return `react-custom-data:app(${this.id}):${name}`
-  }
-
-  #deviceInfo(): Record<string, unknown> {
-    const deviceId = this.#storage.get(this.#storageKey('deviceId'))
-    return {
-      sdkVersion: '0.1.0',
-      platform: typeof window === 'undefined' ? 'node' : 'web',
-      platformVersion: '0.0.0',
-      ...(deviceId && /^[0-9a-f]{24}$/.test(deviceId) ? { deviceId: new ObjectId(deviceId) } : {}),
-    }
-  }
-
-  #setTokens(userId: string, accessToken: string | null, refreshToken?: string | null): void {
-    this.store.setState((state) => {
-      const record = state.users[userId]
-      if (!record) return state
-      const next: UserRecord = {
-        ...record,
-        accessToken,
-        refreshToken: refreshToken === undefined ? record.refreshToken : refreshToken,
-      }
-      return withCurrentUser({ users: { ...state.users, [userId]: next }, userIds: state.userIds })
-    })
-  }
-
-  // One refresh in flight per user, however many callers ask at once.
-  #refreshAccessToken(userId: string): Promise<void> {
-    let pending = this.#refreshing.get(userId)
-    if (!pending) {
-      pending = this.#transport
-        .request<{ access_token?: unknown }>({
-          method: 'POST',
-          path: '/auth/session',
-          tokenType: 'refresh',
-          userId,
-        })
-        .then((answer) => {
-          if (typeof answer?.access_token !== 'string') {
-            throw new ApiError({
-              status: 0,
-              errorCode: 'InvalidRefreshAnswer',
-              message: "Expected an 'access_token' in the refresh answer",
-            })
-          }
-          this.#setTokens(userId, answer.access_token)
-        })
-        .finally(() => this.#refreshing.delete(userId))
-      this.#refreshing.set(userId, pending)
-    }
-    return pending
-  }
-
-  async #logOut(userId: string): Promise<void> {
-    const record = this.store.getState().users[userId]
-    if (!record?.refreshToken) return
-    try {
-      await this.#transport.request({
-        method: 'DELETE',
-        path: '/auth/session',
-        tokenType: 'refresh',
-        userId,
-      })
-    } catch (error) {
-      // The session is already gone on the server: logging out locally is all that is left.
-      if (!(
-        isApiError(error) &&
-        (error.status === 401 || error.message.includes('failed to find refresh token'))
-      )) {
-        this.#setTokens(userId, null, null)
-        throw error
-      }
-    }
-    this.#setTokens(userId, null, null)
+    return (this.#users[id] ??= new User(this.#userContext, id))
   }
 }

@@ -8,11 +8,11 @@ export type ProviderType =
  */
 export class Credentials<TPayload extends Record<string, unknown> = Record<string, unknown>> {
   /** The provider's name in the URL; equal to its type, as in realm-web. */
-  readonly providerName: string
-  readonly providerType: ProviderType
-  readonly payload: TPayload
+  declare readonly providerName: string
+  declare readonly providerType: ProviderType
+  declare readonly payload: TPayload
   /** For anonymous credentials: reuse a logged-in anonymous user instead of creating another. */
-  readonly reuse: boolean
+  declare readonly reuse: boolean
 
   private constructor(providerType: ProviderType, payload: TPayload, reuse = false) {
     this.providerName = providerType

@@ -1,5 +1,6 @@
-import { ApiError } from './ApiError'
-import type { Transport } from './createTransport'
+import { apiError } from './ApiError'
+import { ApiKeyAuth } from './ApiKeyAuth'
+import type { Request } from './createTransport'
 import { decodeJwtPayload } from './decodeJwtPayload'
 import { deserialize } from './ejson'
 import type { SessionStore, UserProfileData, UserRecord } from './sessionStore'
@@ -16,39 +17,41 @@ export type FunctionsProxy = Record<string, (...args: unknown[]) => Promise<unkn
 /** What a `User` needs from its `App`. */
 export interface UserContext {
   readonly store: SessionStore
-  readonly transport: Transport
-  refreshAccessToken(userId: string): Promise<void>
+  readonly request: Request
+  /** Refreshes the access token unless it already changed from `staleToken`. */
+  refreshAccessToken(userId: string, staleToken: string | null): Promise<void>
   logOut(userId: string): Promise<void>
 }
 
-// Names the proxy never turns into remote calls: Object.prototype's, and what tools probe for.
-const RESERVED = new Set<string | symbol>([
-  ...Object.getOwnPropertyNames(Object.prototype),
-  'then',
-  'inspect',
-  'callFunction',
-  'toJSON',
-])
+// Names the proxy never turns into remote calls, beside Object.prototype's: what tools probe for.
+const RESERVED = ['then', 'inspect', 'callFunction', 'toJSON']
 
 /**
  * One user of an app. It holds no state of its own: every getter reads the app's session store,
  * so two references to the same user always agree.
  */
 export class User<TCustomData extends CustomData = CustomData> {
-  readonly id: string
+  // Public fields are `declare`d and set in the constructor: the bundle carries no field
+  // initialisers for them (the client's size budget, test/size).
+  declare readonly id: string
   /** Calls a server function by property name, as in realm-web. */
-  readonly functions: FunctionsProxy
+  declare readonly functions: FunctionsProxy
+  /** The user's API keys (create, fetch, fetchAll, enable, disable, delete). */
+  declare readonly apiKeys: ApiKeyAuth
   readonly #context: UserContext
   #decoded: { token: string; data: TCustomData } | undefined
 
+  /** @internal The app creates users: use `app.currentUser`, `app.allUsers` or `app.logIn`. */
   constructor(context: UserContext, id: string) {
     this.#context = context
     this.id = id
+    this.apiKeys = new ApiKeyAuth(context.request, id)
     this.functions = new Proxy<FunctionsProxy>(
       {},
       {
         get: (_target, name) => {
-          if (typeof name !== 'string' || RESERVED.has(name)) return undefined
+          if (typeof name !== 'string' || name in Object.prototype || RESERVED.includes(name))
+            return undefined
           return (...args: unknown[]) => this.callFunction(name, ...args)
         },
       },
@@ -59,24 +62,29 @@ export class User<TCustomData extends CustomData = CustomData> {
     return this.#context.store.getState().users[this.id]
   }
 
+  /** `active` (logged in), `logged-out` (still listed, no tokens) or `removed`. */
   get state(): UserState {
     const record = this.#record
     if (!record) return 'removed'
     return record.refreshToken ? 'active' : 'logged-out'
   }
 
+  /** Whether the user is `active`. */
   get isLoggedIn(): boolean {
     return this.state === 'active'
   }
 
+  /** The current access token (a JWT carrying the custom data), or null once logged out. */
   get accessToken(): string | null {
     return this.#record?.accessToken ?? null
   }
 
+  /** The current refresh token (rotated at each refresh), or null once logged out. */
   get refreshToken(): string | null {
     return this.#record?.refreshToken ?? null
   }
 
+  /** The provider of the user's first login on this device (`anon-user`, `local-userpass`, ...). */
   get providerType(): string | undefined {
     return this.#record?.providerType
   }
@@ -86,42 +94,61 @@ export class User<TCustomData extends CustomData = CustomData> {
     return this.#record?.profile ?? null
   }
 
+  /** The user's identities (one per provider the user logged in with). */
+  get identities(): UserProfileData['identities'] {
+    return this.profile?.identities ?? []
+  }
+
+  /** The device id the server assigned to this session, or null. */
+  get deviceId(): string | null {
+    const token = this.accessToken
+    const id = token ? decodeJwtPayload(token).baas_device_id : undefined
+    return id && !/^0+$/.test(id) ? id : null
+  }
+
   /**
-   * The custom-data document carried in the current access token, fully decoded (dates,
-   * ObjectIds, numbers): no request. `{}` when the user has none. The same object is returned
-   * until the token changes.
+   * The custom-data document carried in the current access token, fully decoded (`Date`,
+   * `ObjectId`, `bigint` beyond 2^53, `Decimal128`, `Binary`, ...): no request. `{}` when the user
+   * has none or is logged out. The same object is returned until the token changes.
+   *
+   * @throws ApiError `CustomDataOmitted` when the server left the document out of the token
+   * because it is over the server's size cap: never silently empty data (PROTOCOL.md §17.4).
    */
   get customData(): TCustomData {
     const token = this.accessToken
     if (!token) return {} as TCustomData
     if (this.#decoded?.token !== token) {
-      const payload = decodeJwtPayload(token)
-      const data = (
-        payload.user_data === undefined ? {} : deserialize(payload.user_data)
-      ) as TCustomData
-      this.#decoded = { token, data }
+      const { user_data: data = {}, user_data_omitted: omitted } = decodeJwtPayload(token)
+      if (omitted)
+        throw apiError(
+          'CustomDataOmitted',
+          `Custom data of user ${this.id} is over the size cap: not in the token`,
+        )
+      this.#decoded = { token, data: deserialize(data) as TCustomData }
     }
     return this.#decoded.data
   }
 
+  /** Refreshes the access token now: one request, or none while another refresh is in flight. */
+  refreshAccessToken(): Promise<void> {
+    return this.#context.refreshAccessToken(this.id, this.accessToken)
+  }
+
   /** Refreshes the access token, and with it the custom data, from the server: one request. */
   async refreshCustomData(): Promise<TCustomData> {
-    await this.#context.refreshAccessToken(this.id)
+    await this.refreshAccessToken()
     return this.customData
   }
 
-  /** Calls a server function with the given arguments and resolves with its decoded result. */
-  callFunction<TResult = unknown>(name: string, ...args: unknown[]): Promise<TResult> {
-    if (typeof name !== 'string' || name === '') {
-      return Promise.reject(
-        new ApiError({
-          status: 0,
-          errorCode: 'InvalidParameter',
-          message: 'callFunction needs a function name',
-        }),
-      )
-    }
-    return this.#context.transport.request<TResult>({
+  /**
+   * Calls a server function with the given arguments and resolves with its decoded result. When
+   * the call changed the user's custom data, a server with PROTOCOL.md §17.3 sends a fresh token
+   * along: `customData` is then already up to date, with no second request.
+   */
+  async callFunction<TResult = unknown>(name: string, ...args: unknown[]): Promise<TResult> {
+    if (!name || typeof name !== 'string')
+      throw apiError('InvalidParameter', 'callFunction needs a function name')
+    return this.#context.request<TResult>({
       method: 'POST',
       path: '/functions/call',
       appScoped: true,
@@ -135,6 +162,7 @@ export class User<TCustomData extends CustomData = CustomData> {
     return this.#context.logOut(this.id)
   }
 
+  /** What `JSON.stringify(user)` shows: never the tokens. */
   toJSON(): { id: string; state: UserState; providerType: string | undefined } {
     return { id: this.id, state: this.state, providerType: this.providerType }
   }

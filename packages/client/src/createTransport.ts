@@ -1,8 +1,9 @@
-import { ApiError } from './ApiError'
+import { ApiError, apiError, invalidResponse, isApiError } from './ApiError'
+import { asString } from './asString'
 import { deserialize, serialize } from './ejson'
 
-/** Which token authenticates a request (PROTOCOL.md §1.1). */
-export type TokenType = 'access' | 'refresh' | 'none'
+/** Which of the user's tokens authenticates a request (PROTOCOL.md §1.1). */
+export type TokenType = 'access' | 'refresh'
 
 export interface RequestOptions {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -12,142 +13,150 @@ export interface RequestOptions {
   readonly appScoped?: boolean
   /** A body to send as canonical EJSON. */
   readonly body?: unknown
+  /** Which of `userId`'s tokens to send. Default `access`. */
   readonly tokenType?: TokenType
-  /** The user whose token to send. */
-  readonly userId?: string | null
-  /** A token to send as is, for a user the session does not hold yet (the profile after login). */
+  /** The user whose token to send; requests without one (logins) carry no token. */
+  readonly userId?: string
+  /**
+   * A token to send as is, instead of `userId`'s: for a user the session does not hold yet (the
+   * profile after login).
+   */
   readonly bearer?: string
+  /** Safe to send twice: a network error is retried with backoff. Never set for function calls. */
+  readonly idempotent?: boolean
 }
+
+/** Sends one App Services request and resolves with its decoded answer. */
+export type Request = <T = unknown>(options: RequestOptions) => Promise<T>
 
 /** What the transport needs from the session: tokens, and the refresh it may ask for once. */
 export interface TransportSession {
-  tokenOf(userId: string, type: 'access' | 'refresh'): string | null
-  /** Refreshes a user's access token (single-flight); rejects when the session is dead. */
-  refreshAccessToken(userId: string): Promise<void>
+  /** The token a user's request carries; an access token that is due is refreshed first. */
+  tokenFor(userId: string, type: 'access' | 'refresh'): Promise<string>
+  /** Refreshes the access token unless it already changed from `staleToken`. */
+  refreshAccessToken: (userId: string, staleToken: string | null) => Promise<void>
   /** Drops a user's tokens after the server declared the session dead. */
   markLoggedOut(userId: string): void
+  /** Offers a fresher access token the server sent along (`X-Refreshed-Access-Token`, §17.3). */
+  offerAccessToken(userId: string, token: string): void
 }
 
+/** The part of the app's configuration the transport reads. */
 export interface TransportOptions {
-  readonly appId: string
+  readonly id: string
   readonly baseUrl: string
-  readonly fetch: typeof fetch
-  readonly skipLocationRequest: boolean
-  readonly session: TransportSession
-}
-
-/** Sends App Services requests: location discovery, EJSON, tokens and one retry after a refresh. */
-export interface Transport {
-  request<T = unknown>(options: RequestOptions): Promise<T>
-  /** The server's base URL after location discovery. */
-  location(): Promise<string>
+  readonly fetch?: typeof fetch | undefined
+  readonly skipLocationRequest?: boolean | undefined
 }
 
 const API = '/api/client/v2.0'
+const JSON_TYPE = 'application/json'
+const ATTEMPTS = 4
 
-const isDeadSession = (error: ApiError): boolean =>
-  error.status === 401 && (error.errorCode === 'InvalidSession' || error.message === 'unauthorized')
+const isDeadSession = (error: unknown): error is ApiError =>
+  isApiError(error) &&
+  error.status === 401 &&
+  (error.errorCode === 'InvalidSession' || error.message === 'unauthorized')
 
-export const createTransport = (options: TransportOptions): Transport => {
-  const { appId, session } = options
-  const baseUrl = options.baseUrl.replace(/\/+$/, '')
-  let location: Promise<string> | undefined
+/**
+ * Creates the function that sends App Services requests: location discovery (asked once per
+ * app, then cached), EJSON both ways, the user's token, and one retry after a refresh.
+ */
+export const createTransport = (options: TransportOptions, session: TransportSession): Request => {
+  // The global fetch is looked up at each request, so one patched later (a test, a mock) counts.
+  const { fetch: fetcher = (input, init) => fetch(input, init) } = options
+  const appPath = `/app/${encodeURIComponent(options.id)}`
+  let location = options.skipLocationRequest ? Promise.resolve(options.baseUrl) : undefined
 
-  const send = async (url: string, init: RequestInit): Promise<unknown> => {
-    let response: Response
-    try {
-      response = await options.fetch(url, init)
-    } catch (cause) {
-      throw new ApiError({
-        status: 0,
-        errorCode: 'NetworkError',
-        message: `Request to ${url} failed: ${String(cause)}`,
-        cause,
-      })
+  // One exchange with the server at `base`: the request (retried on network errors when
+  // idempotent), then its answer.
+  const send = async (base: string, request: RequestOptions, token?: string): Promise<unknown> => {
+    const { method, body, userId } = request
+    const url = `${base.replace(/\/+$/, '')}${API}${request.appScoped ? appPath : ''}${request.path}`
+    const headers: Record<string, string> = { accept: JSON_TYPE }
+    const init: RequestInit = { method, headers }
+    if (token) headers.authorization = `Bearer ${token}`
+    if (body !== undefined) {
+      headers['content-type'] = JSON_TYPE
+      init.body = JSON.stringify(serialize(body))
     }
-    const type = response.headers.get('content-type') ?? ''
-    const body: unknown = type.startsWith('application/json')
-      ? await response.json().catch(() => undefined)
-      : undefined
-    if (!response.ok) {
-      throw ApiError.fromResponse(
-        response.status,
-        body,
-        `Request failed (${init.method} ${url}): status ${response.status}`,
+    let response: Response | undefined
+    for (let attempt = 1; !response; attempt++) {
+      try {
+        response = await fetcher(url, init)
+      } catch (cause) {
+        if (!request.idempotent || attempt === ATTEMPTS)
+          throw apiError('NetworkError', `${url} unreachable: ${String(cause)}`, { cause })
+        // Exponential backoff with jitter, so tabs waking together do not retry together.
+        const delay = 250 * 2 ** attempt * (0.5 + Math.random())
+        await new Promise((resolve) => setTimeout(resolve, delay))
+      }
+    }
+    const { status, ok, headers: answerHeaders } = response
+    let answer: unknown = null
+    if (answerHeaders.get('content-type')?.startsWith(JSON_TYPE)) {
+      try {
+        answer = await response.json()
+      } catch {
+        // An error answer without a readable body still says enough through its status.
+        if (ok) throw invalidResponse(url)
+      }
+    }
+    if (!ok) {
+      const { error, error_code: code, link } = (answer ?? {}) as Record<string, unknown>
+      throw apiError(
+        asString(code) ?? 'HttpError',
+        asString(error) ?? `${method} ${url}: status ${status}`,
+        {
+          status,
+          link: asString(link),
+        },
       )
     }
-    return body === undefined ? null : deserialize(body)
+    const refreshed = answerHeaders.get('x-refreshed-access-token')
+    if (refreshed && userId && request.tokenType !== 'refresh')
+      session.offerAccessToken(userId, refreshed)
+    return deserialize(answer)
   }
 
-  const discover = (): Promise<string> => {
-    if (options.skipLocationRequest) return Promise.resolve(baseUrl)
-    location ??= send(`${baseUrl}${API}/app/${encodeURIComponent(appId)}/location`, {
+  const discover = (): Promise<string> =>
+    (location ??= send(options.baseUrl, {
       method: 'GET',
-      headers: { accept: 'application/json' },
+      path: '/location',
+      appScoped: true,
+      idempotent: true,
     }).then(
       (answer) => {
         const hostname = (answer as { hostname?: unknown } | null)?.hostname
-        if (typeof hostname !== 'string')
-          throw new ApiError({
-            status: 0,
-            errorCode: 'InvalidLocation',
-            message: "Expected the location answer to contain a 'hostname'",
-          })
-        return hostname.replace(/\/+$/, '')
+        if (typeof hostname !== 'string') throw invalidResponse('location')
+        return hostname
       },
       (error: unknown) => {
+        // Not cached: the next request asks again.
         location = undefined
         throw error
       },
-    )
-    return location
-  }
+    ))
 
-  const attempt = async (request: RequestOptions): Promise<unknown> => {
-    const base = await discover()
-    const path = request.appScoped
-      ? `/app/${encodeURIComponent(appId)}${request.path}`
-      : request.path
-    const headers: Record<string, string> = { accept: 'application/json' }
-    const tokenType = request.tokenType ?? 'access'
-    if (request.bearer) {
-      headers.authorization = `Bearer ${request.bearer}`
-    } else if (tokenType !== 'none' && request.userId) {
-      const token = session.tokenOf(request.userId, tokenType)
-      if (!token)
+  return async <T>(request: RequestOptions): Promise<T> => {
+    const { userId, tokenType = 'access' } = request
+    const server = await discover()
+    const currentToken = async () => (userId ? session.tokenFor(userId, tokenType) : undefined)
+    const token = await currentToken()
+    try {
+      return (await send(server, request, request.bearer ?? token)) as T
+    } catch (error) {
+      if (!userId || !token || !isDeadSession(error)) throw error
+      if (tokenType === 'refresh') {
+        session.markLoggedOut(userId)
         throw new ApiError({
-          status: 401,
-          errorCode: 'InvalidSession',
-          message: 'The user is logged out',
+          ...error,
+          message: `The server ended the session of user ${userId} (${error.message}); log in again`,
         })
-      headers.authorization = `Bearer ${token}`
-    }
-    let body: string | undefined
-    if (request.body !== undefined) {
-      headers['content-type'] = 'application/json'
-      body = JSON.stringify(serialize(request.body))
-    }
-    return send(`${base}${API}${path}`, { method: request.method, headers, body })
-  }
-
-  return {
-    location: discover,
-    async request<T>(request: RequestOptions): Promise<T> {
-      try {
-        return (await attempt(request)) as T
-      } catch (error) {
-        const userId = request.userId
-        if (!(error instanceof ApiError) || !userId || !isDeadSession(error)) throw error
-        const tokenType = request.tokenType ?? 'access'
-        if (tokenType === 'refresh') {
-          session.markLoggedOut(userId)
-          throw error
-        }
-        if (tokenType !== 'access') throw error
-        // One refresh and one retry, never a loop (realm-web's loop: PROTOCOL.md §9.2).
-        await session.refreshAccessToken(userId)
-        return (await attempt(request)) as T
       }
-    },
+      // One refresh and one retry, never a loop (realm-web's loop: PROTOCOL.md §9.2).
+      await session.refreshAccessToken(userId, token)
+      return (await send(server, request, await currentToken())) as T
+    }
   }
 }

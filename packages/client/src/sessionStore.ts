@@ -1,13 +1,15 @@
 import { createStore, type StoreApi } from 'zustand/vanilla'
+import { decodeJwtPayload } from './decodeJwtPayload'
 
 /** The profile of a user as the server reports it (PROTOCOL.md §5.3), decoded. */
 export interface UserProfileData {
   readonly type: string
   readonly identities: readonly { readonly id: string; readonly providerType: string }[]
+  /** Profile fields, with realm-web's names: `pictureUrl`, `firstName`, `lastName`, ... */
   readonly data: Readonly<Record<string, unknown>>
 }
 
-/** Everything the client keeps about one user; what storage persists. */
+/** Everything the client keeps about one user; what storage persists and tabs exchange. */
 export interface UserRecord {
   readonly id: string
   /** The provider of the user's first login. */
@@ -16,6 +18,12 @@ export interface UserRecord {
   readonly accessToken: string | null
   /** `null` once the user logged out. */
   readonly refreshToken: string | null
+  /**
+   * When the access token expires, in this device's clock (milliseconds since the epoch): the
+   * time it arrived plus its lifetime (`exp - iat`), so a device clock that is off does not
+   * matter (RELIABILITY.md H11). `null` or absent when unknown.
+   */
+  readonly accessTokenExpiresAt?: number | null
   readonly profile: UserProfileData | null
 }
 
@@ -33,12 +41,64 @@ export type SessionStore = StoreApi<SessionState>
 
 export const emptySession: SessionState = { users: {}, userIds: [], currentUserId: null }
 
-/** The current user is derived, never set by hand: the first listed user still logged in. */
-export const withCurrentUser = (state: Omit<SessionState, 'currentUserId'>): SessionState => ({
-  ...state,
-  currentUserId: state.userIds.find((id) => state.users[id]?.refreshToken) ?? null,
-})
+/**
+ * The session state of `users` in the given order: ids without a user and repeats are dropped,
+ * and the current user is derived, never set by hand: the first listed user still logged in.
+ */
+export const nextSession = (
+  users: SessionState['users'],
+  order: readonly string[],
+): SessionState => {
+  const userIds = [...new Set(order)].filter((id) => id in users)
+  return {
+    users,
+    userIds,
+    currentUserId: userIds.find((id) => users[id]?.refreshToken) ?? null,
+  }
+}
+
+/** Applies changed users (`null` removes one), and maybe a new order, in one store update. */
+export const setUsers = (
+  store: SessionStore,
+  changes: Readonly<Record<string, UserRecord | null>>,
+  order?: readonly string[],
+): void =>
+  store.setState((state) => {
+    const users = { ...state.users }
+    for (const [id, record] of Object.entries(changes)) {
+      if (record) users[id] = record
+      else delete users[id]
+    }
+    return nextSession(users, order ?? state.userIds)
+  })
 
 /** Creates the store every reader (the React package, other tabs, tests) subscribes to. */
-export const createSessionStore = (initial: SessionState = emptySession): SessionStore =>
+export const createSessionStore = (initial: SessionState): SessionStore =>
   createStore<SessionState>()(() => initial)
+
+/** A token's lifetime in milliseconds, from its own claims (immune to clock skew). */
+export const tokenLifetime = (token: string): number => {
+  const { exp, iat } = decodeJwtPayload(token)
+  return (exp - iat) * 1000
+}
+
+/** The token fields of a record that just received `accessToken` (and maybe a rotated refresh token). */
+export const withTokens = (
+  record: UserRecord,
+  accessToken: string | null,
+  refreshToken: string | null | undefined = record.refreshToken,
+): UserRecord => {
+  const lifetime = accessToken ? tokenLifetime(accessToken) : 0
+  return {
+    ...record,
+    accessToken,
+    refreshToken,
+    accessTokenExpiresAt: lifetime > 0 ? Date.now() + lifetime : null,
+  }
+}
+
+/**
+ * How long before expiry a token counts as due: a tenth of its lifetime, at most a minute
+ * (a 30-minute token is refreshed in its last minute, a 5-second test token in its last 0.5 s).
+ */
+export const refreshMargin = (token: string): number => Math.min(60_000, tokenLifetime(token) / 10)

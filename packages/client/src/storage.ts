@@ -1,8 +1,16 @@
-/** Where the session persists: `localStorage` in browsers, memory elsewhere, or your own. */
+/**
+ * Where the session persists: `localStorage` in browsers, memory elsewhere, or your own adapter
+ * (IndexedDB-backed, encrypted, a cookie, ...). Values are strings; methods are synchronous.
+ */
 export interface SessionStorage {
   get(key: string): string | null
   set(key: string, value: string): void
   remove(key: string): void
+  /**
+   * Whether every tab of the origin sees the same values, as with `localStorage`. Shared storage
+   * turns cross-tab sync on by default and is re-read before a token refresh.
+   */
+  readonly shared?: boolean
 }
 
 /** Storage that lives as long as the page or process. */
@@ -15,17 +23,18 @@ export const createMemoryStorage = (): SessionStorage => {
   }
 }
 
-/** `localStorage` when the environment has a working one, else memory. */
+/** `localStorage` when the environment has a working one (marked `shared`), else memory. */
 export const createDefaultStorage = (): SessionStorage => {
   try {
     const local = globalThis.localStorage
-    const probe = '__react-custom-data-probe__'
+    const probe = 'react-custom-data:probe'
     local.setItem(probe, probe)
     local.removeItem(probe)
     return {
       get: (key) => local.getItem(key),
       set: (key, value) => local.setItem(key, value),
       remove: (key) => local.removeItem(key),
+      shared: true,
     }
   } catch {
     return createMemoryStorage()

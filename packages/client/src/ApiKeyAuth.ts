@@ -1,0 +1,65 @@
+import type { Request, RequestOptions } from './createTransport'
+import type { ObjectId } from './ObjectId'
+
+/** A user API key as the server describes it (PROTOCOL.md §6). */
+export interface ApiKey {
+  readonly _id: ObjectId | string
+  readonly name: string
+  readonly disabled: boolean
+  /** The secret, in the answer of `create` only. Log in with `Credentials.apiKey(key)`. */
+  readonly key?: string
+}
+
+const keyPath = (keyId: ObjectId | string): string => `/${encodeURIComponent(String(keyId))}`
+
+/**
+ * A user's API keys, as realm-web's `user.apiKeys`. These routes authenticate with the refresh
+ * token, so a 401 `InvalidSession` here means the session is over: the user is logged out.
+ */
+export class ApiKeyAuth {
+  readonly #request: <T>(
+    method: RequestOptions['method'],
+    path?: string,
+    body?: object,
+  ) => Promise<T>
+
+  /** @internal The user creates it: use `user.apiKeys`. */
+  constructor(send: Request, userId: string) {
+    this.#request = (method, path = '', body) =>
+      send({
+        method,
+        path: `/auth/api_keys${path}`,
+        tokenType: 'refresh',
+        userId,
+        body,
+        idempotent: method !== 'POST',
+      })
+  }
+
+  /** Creates a key; its secret `key` is in this answer only. */
+  create(name: string): Promise<ApiKey> {
+    return this.#request('POST', '', { name })
+  }
+
+  /** One key, without its secret. */
+  fetch(keyId: ObjectId | string): Promise<ApiKey> {
+    return this.#request('GET', keyPath(keyId))
+  }
+
+  /** All of the user's keys, without their secrets. */
+  fetchAll(): Promise<ApiKey[]> {
+    return this.#request('GET')
+  }
+
+  async delete(keyId: ObjectId | string): Promise<void> {
+    await this.#request('DELETE', keyPath(keyId))
+  }
+
+  async enable(keyId: ObjectId | string): Promise<void> {
+    await this.#request('PUT', `${keyPath(keyId)}/enable`)
+  }
+
+  async disable(keyId: ObjectId | string): Promise<void> {
+    await this.#request('PUT', `${keyPath(keyId)}/disable`)
+  }
+}

@@ -1,0 +1,127 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { loadSession, persistSession } from './persistSession'
+import { createSessionStore, emptySession, nextSession, type SessionStore } from './sessionStore'
+import { createMemoryStorage, type SessionStorage } from './storage'
+import { sharedMemoryStorage, uniqueAppId, unsignedToken, userRecord } from './testUtils'
+
+const prefixOf = (appId: string): string => `react-custom-data:app(${appId}):`
+
+/** A "tab": a store loaded from storage and persisted back to it. */
+const openTab = (storage: SessionStorage, prefix: string, crossTab = false) => {
+  const store = createSessionStore(loadSession(storage, prefix))
+  return { store, persistence: persistSession({ store, storage, prefix, crossTab }) }
+}
+
+const logIn = (store: SessionStore, id: string): void =>
+  store.setState((state) =>
+    nextSession({ ...state.users, [id]: userRecord(id) }, [id, ...state.userIds]),
+  )
+
+afterEach(() => vi.restoreAllMocks())
+
+describe('persistSession', () => {
+  it('stores one key per user and the user list, and a reload restores them', () => {
+    const storage = createMemoryStorage()
+    const prefix = prefixOf(uniqueAppId())
+    const { store } = openTab(storage, prefix)
+    logIn(store, 'a')
+    logIn(store, 'b')
+    expect(JSON.parse(storage.get(`${prefix}userIds`)!)).toEqual(['b', 'a'])
+    expect(JSON.parse(storage.get(`${prefix}user(a)`)!)).toEqual(store.getState().users.a)
+
+    const reloaded = openTab(storage, prefix).store.getState()
+    expect(reloaded).toEqual(store.getState())
+    expect(reloaded.currentUserId).toBe('b')
+  })
+
+  it('removes the key of a removed user', () => {
+    const storage = createMemoryStorage()
+    const prefix = prefixOf(uniqueAppId())
+    const { store } = openTab(storage, prefix)
+    logIn(store, 'a')
+    store.setState((state) => nextSession({}, state.userIds))
+    expect(storage.get(`${prefix}user(a)`)).toBeNull()
+    expect(JSON.parse(storage.get(`${prefix}userIds`)!)).toEqual([])
+  })
+
+  it.each([
+    ['unparsable JSON', '{"id":'],
+    ['a record of another user', JSON.stringify(userRecord('someone-else'))],
+    ['a wrong shape', JSON.stringify({ id: 'a', providerType: 1 })],
+    [
+      'an access token that does not decode',
+      JSON.stringify({ ...userRecord('a'), accessToken: 'x.y.z' }),
+    ],
+    [
+      'an access token without exp',
+      JSON.stringify({ ...userRecord('a'), accessToken: unsignedToken({ exp: 'soon' }) }),
+    ],
+  ])('a corrupt entry (%s) resets that user only, with a warning', (_case, corrupt) => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const storage = createMemoryStorage()
+    const prefix = prefixOf(uniqueAppId())
+    logIn(openTab(storage, prefix).store, 'b')
+    logIn(openTab(storage, prefix).store, 'a')
+    storage.set(`${prefix}user(a)`, corrupt)
+
+    const state = openTab(storage, prefix).store.getState()
+    expect(state.userIds).toEqual(['b'])
+    expect(state.currentUserId).toBe('b')
+    expect(storage.get(`${prefix}user(a)`)).toBeNull()
+    expect(warn).toHaveBeenCalledOnce()
+    expect(warn.mock.calls[0]?.[0]).toMatch(
+      `react-custom-data: reset the unreadable "${prefix}user(a)"`,
+    )
+  })
+
+  it('a corrupt user list resets the list, with a warning', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const storage = createMemoryStorage()
+    const prefix = prefixOf(uniqueAppId())
+    storage.set(`${prefix}userIds`, '{"not":"a list"}')
+    expect(openTab(storage, prefix).store.getState()).toEqual(emptySession)
+    expect(warn).toHaveBeenCalledOnce()
+  })
+
+  it('a storage that refuses writes (full, blocked) warns and keeps the session in memory', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const storage: SessionStorage = {
+      ...createMemoryStorage(),
+      set: () => {
+        throw new DOMException('quota exceeded', 'QuotaExceededError')
+      },
+    }
+    const { store } = openTab(storage, prefixOf(uniqueAppId()))
+    logIn(store, 'a')
+    expect(store.getState().currentUserId).toBe('a')
+    expect(warn).toHaveBeenCalled()
+  })
+
+  it('sends changes to the other tabs of the app, which merge them without echoing', async () => {
+    const storage = sharedMemoryStorage()
+    const prefix = prefixOf(uniqueAppId())
+    const a = openTab(storage, prefix, true)
+    const b = openTab(storage, prefix, true)
+    const set = vi.spyOn(storage, 'set')
+    logIn(a.store, 'u1')
+    await vi.waitFor(() => expect(b.store.getState().currentUserId).toBe('u1'))
+    expect(b.store.getState().users.u1).toEqual(a.store.getState().users.u1)
+    // Only tab A wrote (the storage is shared); B did not write the same values again.
+    expect(set).toHaveBeenCalledTimes(2)
+
+    b.store.setState((state) => nextSession({}, state.userIds))
+    await vi.waitFor(() => expect(a.store.getState().currentUserId).toBeNull())
+    expect(a.store.getState().userIds).toEqual([])
+  })
+
+  it('reload adopts what another tab stored for a user', () => {
+    const storage = sharedMemoryStorage()
+    const prefix = prefixOf(uniqueAppId())
+    const a = openTab(storage, prefix)
+    const b = openTab(storage, prefix)
+    logIn(a.store, 'u1')
+    expect(b.store.getState().users.u1).toBeUndefined()
+    b.persistence.reload('u1')
+    expect(b.store.getState().users.u1).toEqual(a.store.getState().users.u1)
+  })
+})

