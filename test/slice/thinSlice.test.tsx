@@ -42,11 +42,8 @@ describe('the thin slice: server + client + React hooks', () => {
     server.requests.length = 0
     await act(() => result.current.write.mutateAsync({ favoriteFood: 'pizza' }))
     await waitFor(() => expect(result.current.custom.data?.favoriteFood).toBe('pizza'))
-    // The write is one function call, and the invalidation one token refresh.
-    expect(server.requests).toEqual([
-      'POST /api/client/v2.0/app/preferences-demo/functions/call',
-      'POST /api/client/v2.0/auth/session',
-    ])
+    // The write is one function call: its answer carries the refreshed token (PROTOCOL.md §17.3).
+    expect(server.requests).toEqual(['POST /api/client/v2.0/app/preferences-demo/functions/call'])
 
     await act(async () => {
       await result.current.custom.refresh()

@@ -1,11 +1,11 @@
 import { defineProject } from 'vitest/config'
-import { sourceConditions } from '../../vitest.shared.ts'
+import { jsdomWithServer, sourceConditions } from '../../vitest.shared.ts'
 
 export default defineProject({
   ...sourceConditions,
   test: {
     name: 'slice',
-    environment: 'jsdom',
+    ...jsdomWithServer,
     restoreMocks: true,
     testTimeout: 30_000,
     hookTimeout: 60_000,

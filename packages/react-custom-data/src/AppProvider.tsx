@@ -1,13 +1,31 @@
 import { App, type AppConfiguration } from '@react-custom-data/client'
 import { QueryClient, QueryClientContext, QueryClientProvider } from '@tanstack/react-query'
-import { useContext, useEffect, useState, type ReactNode } from 'react'
-import { AppContext } from './AppContext'
+import { useContext, useEffect, useMemo, useState, type ReactNode } from 'react'
+import { AppContext } from './useApp'
 import { syncTokensToQueries } from './syncTokensToQueries'
+
+type Configuration = Omit<AppConfiguration, 'app'>
+
+const apps = new Map<string, App>()
+
+/**
+ * One `App` per app id and base URL in a browser, like realm-web's `App.getApp`: two `App`s for
+ * one app keep two sessions that disagree (realm-js #6439), and StrictMode's double render would
+ * otherwise build a second one. On the server every call gets a fresh `App`, so no session is
+ * shared between requests.
+ */
+const sharedApp = (configuration: AppConfiguration): App => {
+  if (typeof window === 'undefined') return new App(configuration)
+  const key = `${configuration.id} ${configuration.baseUrl}`
+  let app = apps.get(key)
+  if (!app) apps.set(key, (app = new App(configuration)))
+  return app
+}
 
 /** Props of `<AppProvider>`: an existing `App`, or what it takes to create one. */
 export type AppProviderProps = (
-  | ({ readonly app: App } & { readonly [K in keyof AppConfiguration]?: never })
-  | ({ readonly app?: never } & AppConfiguration)
+  | ({ readonly app: App } & { readonly [K in keyof Configuration]?: never })
+  | ({ readonly app?: never } & Configuration)
 ) & {
   /**
    * The QueryClient to keep custom data in. Default: the one already provided above, else one
@@ -18,7 +36,9 @@ export type AppProviderProps = (
 }
 
 /**
- * Holds the app session for the hooks below it. Wrap your app once:
+ * Holds the app session for the hooks below it. Wrap your app once; give it `id` and `baseUrl`
+ * (one `App` per id and URL is shared, like realm-web's `App.getApp`) or an `app` you created.
+ * Safe under StrictMode and in server rendering, where it renders signed out.
  *
  * @example
  * <AppProvider id="myapp-abcde" baseUrl="https://data.example.com">
@@ -26,20 +46,24 @@ export type AppProviderProps = (
  * </AppProvider>
  */
 export function AppProvider(props: AppProviderProps): ReactNode {
-  const { queryClient: given, children } = props
+  const { app: given, queryClient: givenClient, children, ...configuration } = props
+  const { id, baseUrl } = configuration
+  const app = useMemo(
+    () => given ?? sharedApp(configuration as Configuration),
+    // The App is made once per id and URL: other settings (storage, fetch) are read at creation.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [given, id, baseUrl],
+  )
   const outer = useContext(QueryClientContext)
-  // Created once per provider: re-renders and StrictMode's double render reuse the same instances.
-  const [app] = useState(() => props.app ?? new App(props as AppConfiguration))
-  const [own] = useState(() => ((given ?? outer) ? null : new QueryClient()))
-  const queryClient = given ?? outer ?? own
-  if (!queryClient) throw new Error('AppProvider: no QueryClient')
+  // Made once per provider and used only when no other is given; an unused one holds nothing.
+  const [own] = useState(() => new QueryClient())
+  const queryClient = givenClient ?? outer ?? own
 
   useEffect(() => syncTokensToQueries(app, queryClient), [app, queryClient])
 
-  const tree = <AppContext.Provider value={app}>{children}</AppContext.Provider>
-  return queryClient === outer ? (
-    tree
-  ) : (
-    <QueryClientProvider client={queryClient}>{tree}</QueryClientProvider>
+  return (
+    <QueryClientProvider client={queryClient}>
+      <AppContext.Provider value={app}>{children}</AppContext.Provider>
+    </QueryClientProvider>
   )
 }

@@ -1,49 +1,60 @@
-import type { Credentials, User } from '@react-custom-data/client'
-import { Credentials as CredentialsFactory } from '@react-custom-data/client'
-import { useMutation } from '@tanstack/react-query'
-import { useCallback } from 'react'
-import { useApp } from './useApp'
+import { Credentials, type User } from '@react-custom-data/client'
+import { useAuthOperations, type AuthTools, type OperationState } from './useAuthOperations'
 
-/** What `useAuth()` returns: promise-returning actions and the state of the last one. */
-export interface UseAuthResult {
-  /** Logs in with any credentials; resolves with the user. */
-  logIn: (credentials: Credentials) => Promise<User>
-  /** Logs in anonymously (reusing a logged-in anonymous user). */
-  logInWithAnonymous: () => Promise<User>
-  /** Logs the current user out. */
-  logOut: () => Promise<void>
-  /** `idle`, `pending`, `success` or `error`: the last operation's state. */
-  status: 'idle' | 'pending' | 'success' | 'error'
-  isPending: boolean
-  error: Error | null
-  /** Clears `status` and `error` back to idle. */
-  reset: () => void
+/** The operations `useAuth()` runs, as its `operation` field names them. */
+export type AuthOperation =
+  | 'logIn'
+  | 'logInWithAnonymous'
+  | 'logInWithEmailPassword'
+  | 'logInWithApiKey'
+  | 'logInWithJWT'
+  | 'logInWithFunction'
+  | 'logOut'
+
+/** What `useAuth()` returns: actions that each return a promise, and the last one's state. */
+export interface UseAuthResult extends OperationState<AuthOperation> {
+  /** Logs in with any `Credentials`; resolves with the user, now current. */
+  readonly logIn: (credentials: Credentials) => Promise<User>
+  /** Logs in anonymously, reusing an anonymous user who is still logged in. */
+  readonly logInWithAnonymous: () => Promise<User>
+  /** Logs in with the email/password provider. */
+  readonly logInWithEmailPassword: (credentials: {
+    email: string
+    password: string
+  }) => Promise<User>
+  /** Logs in with a user or server API key. */
+  readonly logInWithApiKey: (key: string) => Promise<User>
+  /** Logs in with a JWT from your own identity provider (the custom-token provider). */
+  readonly logInWithJWT: (token: string) => Promise<User>
+  /** Logs in through the app's custom authentication function with this payload. */
+  readonly logInWithFunction: (payload: Record<string, unknown>) => Promise<User>
 }
 
-/** Authentication actions. Each returns a promise, and the hook tracks the last one's state. */
-export const useAuth = (): UseAuthResult => {
-  const app = useApp()
-  const login = useMutation<User, Error, Credentials>({
-    mutationFn: (credentials) => app.logIn(credentials),
-  })
-  const logout = useMutation<void, Error, void>({
-    mutationFn: async () => {
-      await app.currentUser?.logOut()
-    },
-  })
-  const last = logout.submittedAt > login.submittedAt ? logout : login
-  const { mutateAsync: logInAsync, reset: resetLogin } = login
-  const { mutateAsync: logOutAsync, reset: resetLogout } = logout
-  return {
-    logIn: logInAsync,
-    logInWithAnonymous: useCallback(() => logInAsync(CredentialsFactory.anonymous()), [logInAsync]),
-    logOut: useCallback(() => logOutAsync(), [logOutAsync]),
-    status: last.status,
-    isPending: last.isPending,
-    error: last.error,
-    reset: useCallback(() => {
-      resetLogin()
-      resetLogout()
-    }, [resetLogin, resetLogout]),
-  }
+type LogIn = Exclude<AuthOperation, 'logOut'>
+
+// The credentials of each login action, from its arguments.
+const CREDENTIALS: Record<LogIn, (...args: never[]) => Credentials> = {
+  logIn: (credentials: Credentials) => credentials,
+  logInWithAnonymous: () => Credentials.anonymous(),
+  logInWithEmailPassword: ({ email, password }: { email: string; password: string }) =>
+    Credentials.emailPassword(email, password),
+  logInWithApiKey: (key: string) => Credentials.apiKey(key),
+  logInWithJWT: (token: string) => Credentials.jwt(token),
+  logInWithFunction: (payload: Record<string, unknown>) => Credentials.function(payload),
 }
+
+const authActions = ({ logIn }: AuthTools<AuthOperation>) =>
+  Object.fromEntries(
+    Object.entries(CREDENTIALS).map(([name, credentials]) => [
+      name,
+      (...args: never[]) => logIn(name as LogIn, credentials(...args)),
+    ]),
+  ) as Omit<UseAuthResult, keyof OperationState<AuthOperation>>
+
+/**
+ * Authentication for every provider. Unlike `@realm/react` (realm-js #6180) each action returns
+ * a promise you can await, and the hook tracks the last one: `{ status, error, isPending, reset }`.
+ * Identical logins already in flight are joined, so StrictMode's double effects and double clicks
+ * never create two users. The actions keep their identity across renders.
+ */
+export const useAuth = (): UseAuthResult => useAuthOperations('auth', authActions)

@@ -1,17 +1,29 @@
-import type { CustomData, User } from '@react-custom-data/client'
+import { serializeEjson, type CustomData, type User } from '@react-custom-data/client'
 import { useStore } from 'zustand'
+import { readCustomData } from './readCustomData'
 import { useApp } from './useApp'
 
 /**
- * The current user, or null when nobody is logged in. Re-renders when the current user changes
- * (login, logout, switch); the `User` object for one id is always the same instance.
+ * The current user, or null when nobody is logged in. The `User` object is the app's own (the
+ * same instance as `app.currentUser`). The component re-renders on login, logout and switch, and
+ * when what a `User` shows changes: its state, its profile, its `customData`. A token refresh
+ * that leaves all of those equal re-renders nobody.
  */
 export const useUser = <
   TCustomData extends CustomData = CustomData,
 >(): User<TCustomData> | null => {
   const app = useApp()
-  const currentUserId = useStore(app.store, (state) => state.currentUserId)
-  return currentUserId
-    ? ((app.allUsers[currentUserId] as User<TCustomData> | undefined) ?? null)
-    : null
+  // What the current user shows, as one string: equal strings, no re-render.
+  useStore(app.store, () => {
+    const user = app.currentUser
+    if (!user) return ''
+    const data = readCustomData(user)
+    return JSON.stringify([
+      user.id,
+      user.state,
+      user.profile,
+      data instanceof Error ? data.message : serializeEjson(data),
+    ])
+  })
+  return app.currentUser as User<TCustomData> | null
 }
