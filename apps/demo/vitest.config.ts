@@ -1,13 +1,13 @@
 import react from '@vitejs/plugin-react'
 import { defineProject } from 'vitest/config'
-import { sourceConditions } from '../../vitest.shared.ts'
+import { jsdomWithServer, sourceConditions } from '../../vitest.shared.ts'
 
 export default defineProject({
   ...sourceConditions,
   plugins: [react()],
   test: {
     name: 'demo',
-    environment: 'jsdom',
+    ...jsdomWithServer,
     restoreMocks: true,
     testTimeout: 30_000,
     hookTimeout: 60_000,

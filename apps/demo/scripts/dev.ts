@@ -32,7 +32,12 @@ const vite = await createViteServer({
   configFile: resolve(demoDir, 'vite.config.ts'),
   clearScreen: false,
   logLevel: 'warn',
-  server: { port: Number(process.env.PORT ?? 5173), host: process.env.HOST ?? 'localhost' },
+  server: {
+    port: Number(process.env.PORT ?? 5173),
+    host: process.env.HOST ?? 'localhost',
+    // PGlite writes its files under .data at every change: nothing there is for Vite to watch.
+    watch: { ignored: ['**/.data/**'] },
+  },
   plugins: [
     {
       name: 'custom-data-backend',
@@ -62,5 +67,7 @@ const stop = async () => {
   await store.close()
   process.exit(0)
 }
-process.once('SIGINT', () => void stop())
-process.once('SIGTERM', () => void stop())
+// `on`, not `once`: Ctrl-C reaches this process twice (from the terminal and relayed by tsx), and
+// a second signal with no listener would kill it before it closed the store.
+process.on('SIGINT', () => void stop())
+process.on('SIGTERM', () => void stop())

@@ -2,7 +2,7 @@ import { QueryClient } from '@tanstack/react-query'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { AppProvider } from 'react-custom-data'
-import { Preferences } from './Preferences'
+import { PreferencesPage } from './PreferencesPage'
 import { APP_ID } from './config'
 import './styles.css'
 
@@ -14,9 +14,16 @@ if (!root) throw new Error('index.html has no #root element')
 
 createRoot(root).render(
   <StrictMode>
-    {/* The backend is served from the page's own origin, by `pnpm dev` or by the server's --static. */}
-    <AppProvider id={APP_ID} baseUrl={window.location.origin} queryClient={queryClient}>
-      <Preferences />
+    {/* The backend is the page's own origin (`pnpm dev`, the server's --static, or a proxy in
+        front of both), so there is no location to discover: behind a TLS proxy the server would
+        only see plain HTTP and answer an http:// URL. */}
+    <AppProvider
+      id={APP_ID}
+      baseUrl={window.location.origin}
+      skipLocationRequest
+      queryClient={queryClient}
+    >
+      <PreferencesPage />
     </AppProvider>
   </StrictMode>,
 )
