@@ -94,7 +94,8 @@ export const startServer = async (options: StartServerOptions): Promise<RunningS
           },
           port: options.port ?? 8080,
           hostname: host,
-          overrideGlobalObjects: false,
+          // @hono/node-server's lighter Request/Response: the process is the server's alone.
+          overrideGlobalObjects: true,
         },
         (info: AddressInfo) => resolve({ http: listening, port: info.port }),
       )
