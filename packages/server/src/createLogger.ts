@@ -1,8 +1,14 @@
-import { pino, type Logger, type LevelWithSilent } from 'pino'
+import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino'
 
-/** The server's structured JSON logger. Tests pass `silent`. */
-export const createLogger = (level: LevelWithSilent = 'info'): Logger =>
-  pino({
+/**
+ * The server's structured JSON logger, on stdout unless given another `destination` (tests
+ * capture lines that way). Tests pass `silent`.
+ */
+export const createLogger = (
+  level: LevelWithSilent = 'info',
+  destination?: DestinationStream,
+): Logger => {
+  const options = {
     level,
     base: { service: 'custom-data-server' },
     // Tokens and passwords never reach a log line, whatever a handler logs by mistake.
@@ -21,4 +27,6 @@ export const createLogger = (level: LevelWithSilent = 'info'): Logger =>
       ],
       censor: '[redacted]',
     },
-  })
+  }
+  return destination ? pino(options, destination) : pino(options)
+}

@@ -1,7 +1,14 @@
 import { createLocalJWKSet, jwtVerify } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { testStores } from './testing/testStores'
-import { createInProcessServer, decodeJwtPayload, type InProcessServer } from './testUtils'
+import { pgliteTestStore, testStores } from './testing/testStores'
+import {
+  API,
+  appFolderVariant,
+  basicAppDir,
+  createInProcessServer,
+  decodeJwtPayload,
+  type InProcessServer,
+} from './testUtils'
 
 describe.each(testStores())('the thin slice over HTTP on $kind', (storeKind) => {
   let s: InProcessServer
@@ -110,6 +117,30 @@ describe.each(testStores())('the thin slice over HTTP on $kind', (storeKind) => 
     })
   })
 
+  it('X-Refreshed-Access-Token carries the new data, not more time than the token it replaces', async () => {
+    // A stolen access token must not renew itself by writing: only a refresh (refresh token,
+    // idle timeout, reuse detection) extends a session's access.
+    let now = Date.parse('2030-01-01T00:00:00Z')
+    const timed = await createInProcessServer(storeKind, {
+      clock: { now: () => now },
+      shareStore: s.store,
+    })
+    try {
+      const login = await timed.logInAnonymously()
+      now += 20 * 60 * 1000
+      const call = await timed.request('POST', `/app/${timed.appId}/functions/call`, {
+        token: login.access_token,
+        body: { name: 'setMyData', arguments: [{ favoriteFood: 'soup' }] },
+      })
+      const refreshed = decodeJwtPayload(call.headers.get('x-refreshed-access-token') ?? '')
+      expect(refreshed.user_data).toMatchObject({ favoriteFood: 'soup' })
+      expect(refreshed.iat).toBe(now / 1000)
+      expect(refreshed.exp).toBe(decodeJwtPayload(login.access_token).exp)
+    } finally {
+      await timed.close()
+    }
+  })
+
   it('passes EJSON arguments to functions and answers canonical EJSON', async () => {
     const login = await s.logInAnonymously()
     const answer = await s.request('POST', `/app/${s.appId}/functions/call`, {
@@ -203,8 +234,110 @@ describe.each(testStores())('the thin slice over HTTP on $kind', (storeKind) => 
     expect(noName.status).toBe(400)
   })
 
+  it('answers CORS preflights and exposes the headers clients read, for any origin by default (§1.5)', async () => {
+    const preflight = await s.server.fetch(
+      new Request(`${API}/auth/session`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://anywhere.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization, content-type',
+        },
+      }),
+    )
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://anywhere.example')
+    expect(preflight.headers.get('access-control-allow-credentials')).toBe('true')
+    expect(preflight.headers.get('access-control-allow-methods')?.split(',')).toEqual(
+      expect.arrayContaining(['GET', 'POST', 'PUT', 'DELETE']),
+    )
+    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toEqual(
+      expect.stringContaining('authorization'),
+    )
+    const answer = await s.server.fetch(
+      new Request(`${API}/app/${s.appId}/location`, {
+        headers: { origin: 'https://anywhere.example' },
+      }),
+    )
+    expect(answer.headers.get('access-control-allow-origin')).toBe('https://anywhere.example')
+    expect(answer.headers.get('access-control-expose-headers')?.toLowerCase()).toEqual(
+      expect.stringContaining('x-refreshed-access-token'),
+    )
+    expect(answer.headers.get('access-control-expose-headers')?.toLowerCase()).toEqual(
+      expect.stringContaining('x-baas-location'),
+    )
+  })
+
+  it('allows only the origins of allowed_request_origins when the app lists some (§1.5)', async () => {
+    const dir = await appFolderVariant(basicAppDir, {
+      'realm_config.json': {
+        app_id: 'basic-app-abcde',
+        name: 'basic-app',
+        allowed_request_origins: ['https://app.example.com'],
+      },
+    })
+    const listed = await createInProcessServer(storeKind, { appDir: dir, shareStore: s.store })
+    try {
+      const from = (origin: string) =>
+        listed.server.fetch(
+          new Request(`${API}/auth/session`, {
+            method: 'OPTIONS',
+            headers: { origin, 'access-control-request-method': 'POST' },
+          }),
+        )
+      const allowed = await from('https://app.example.com')
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com')
+      const refused = await from('https://evil.example')
+      expect(refused.headers.get('access-control-allow-origin')).toBeNull()
+      const simple = await listed.server.fetch(
+        new Request(`${API}/app/${listed.appId}/location`, {
+          headers: { origin: 'https://evil.example' },
+        }),
+      )
+      expect(simple.headers.get('access-control-allow-origin')).toBeNull()
+    } finally {
+      await listed.close()
+    }
+  })
+
   it('answers health and readiness', async () => {
     expect((await s.request('GET', 'http://localhost/health/alive')).status).toBe(200)
     expect((await s.request('GET', 'http://localhost/health/ready')).status).toBe(200)
+  })
+
+  it('tags every answer with X-Request-Id: the caller’s when it is a sane token, else a new one', async () => {
+    const fresh = await s.request('GET', 'http://localhost/health/alive')
+    expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    const error = await s.request('GET', '/auth/profile')
+    expect(error.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    const given = await s.request('GET', 'http://localhost/health/alive', {
+      headers: { 'x-request-id': 'trace-42.a:b' },
+    })
+    expect(given.headers.get('x-request-id')).toBe('trace-42.a:b')
+    const forged = await s.request('GET', 'http://localhost/health/alive', {
+      headers: { 'x-request-id': `spaces and ${'x'.repeat(200)}` },
+    })
+    expect(forged.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+  })
+})
+
+describe('a store out of reach', () => {
+  it('answers 503 with Retry-After and no internals; readiness fails while liveness holds', async () => {
+    const s = await createInProcessServer(pgliteTestStore)
+    try {
+      const login = await s.logInAnonymously()
+      await s.store.close()
+      const refresh = await s.request('POST', '/auth/session', { token: login.refresh_token })
+      expect(refresh.status).toBe(503)
+      expect(refresh.headers.get('retry-after')).toBe('5')
+      expect(refresh.body).toEqual({
+        error: 'the service is temporarily unavailable',
+        error_code: 'ServiceUnavailable',
+      })
+      expect((await s.request('GET', 'http://localhost/health/ready')).status).toBe(503)
+      expect((await s.request('GET', 'http://localhost/health/alive')).status).toBe(200)
+    } finally {
+      await s.close()
+    }
   })
 })

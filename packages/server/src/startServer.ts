@@ -58,6 +58,12 @@ const withConnectionClose = (response: Response): Response => {
 // A connection accepted before shutdown gets this long to deliver its request before it counts as idle.
 const SETTLE_MS = 500
 
+/**
+ * Request headers accepted, in all. An access token carrying custom data at its 16 KiB cap is
+ * ~22 KB, past Node's default of 16 KiB: the server must take the tokens it signs.
+ */
+export const MAX_HEADER_BYTES = 64 * 1024
+
 /** Opens the store, loads the app folder and listens: what `custom-data-server start` does. */
 export const startServer = async (options: StartServerOptions): Promise<RunningServer> => {
   const logger = createLogger(options.logLevel ?? 'info')
@@ -96,6 +102,7 @@ export const startServer = async (options: StartServerOptions): Promise<RunningS
           hostname: host,
           // @hono/node-server's lighter Request/Response: the process is the server's alone.
           overrideGlobalObjects: true,
+          serverOptions: { maxHeaderSize: MAX_HEADER_BYTES },
         },
         (info: AddressInfo) => resolve({ http: listening, port: info.port }),
       )

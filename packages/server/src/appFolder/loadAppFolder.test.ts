@@ -33,6 +33,34 @@ describe('loadAppFolder', () => {
     })
   })
 
+  it('refuses two enabled providers of one type: one issuer’s "sub" would log in as another’s user', async () => {
+    const customToken = (name: string, key: string) => ({
+      name,
+      type: 'custom-token',
+      config: { signingAlgorithm: 'HS256' },
+      secret_config: { signingKeys: [key] },
+    })
+    const twins = await appFolder({
+      'realm_config.json': '{"app_id":"a"}',
+      'auth/providers.json': JSON.stringify({
+        'custom-token': customToken('custom-token', 'first'),
+        'partner-token': customToken('partner-token', 'second'),
+      }),
+    })
+    await expect(loadAppFolder(twins)).rejects.toThrow(
+      '"custom-token" and "partner-token" are both enabled providers of type "custom-token"',
+    )
+    // A disabled twin is fine: it lets nobody in.
+    const disabled = await appFolder({
+      'realm_config.json': '{"app_id":"a"}',
+      'auth/providers.json': JSON.stringify({
+        'custom-token': customToken('custom-token', 'first'),
+        'partner-token': { ...customToken('partner-token', 'second'), disabled: true },
+      }),
+    })
+    expect((await loadAppFolder(disabled)).providers['partner-token']?.disabled).toBe(true)
+  })
+
   it('reads root_config.json when there is no realm_config.json', async () => {
     const dir = await appFolder({ 'root_config.json': '{"app_id":"old-app-xyz"}' })
     expect((await loadAppFolder(dir)).appId).toBe('old-app-xyz')
@@ -46,6 +74,21 @@ describe('loadAppFolder', () => {
     await expect(loadAppFolder(dir)).rejects.toThrow(
       new RegExp(`${join(dir, 'auth', 'custom_user_data.json')} is not valid JSON`),
     )
+  })
+
+  it('warns once about a function that functions/config.json does not list (it is public)', async () => {
+    const dir = await appFolder({
+      'realm_config.json': '{"app_id":"a"}',
+      'functions/config.json': '[{"name":"listed","private":true}]',
+      'functions/listed.js': 'exports = () => 1',
+      'functions/forgotten.js': 'exports = () => 2',
+    })
+    const app = await loadAppFolder(dir)
+    expect(app.functions.get('forgotten')?.private).toBe(false)
+    expect(app.warnings.filter((warning) => warning.includes('forgotten.js'))).toEqual([
+      expect.stringContaining('it is public'),
+    ])
+    expect(app.warnings.some((warning) => warning.includes('listed.js'))).toBe(false)
   })
 
   it('names what is missing', async () => {

@@ -71,7 +71,7 @@ export const loadAppFolder = async (
     allowedRequestOrigins: origins ?? [],
     providers: await loadProviders(dir, { warnings, environment }),
     customUserData: await loadCustomUserData(dir, environment),
-    functions: await loadFunctions(dir),
+    functions: await loadFunctions(dir, warnings),
     values: await loadValues(dir),
     dataSources: await loadDataSources(dir, warnings),
     environment,

@@ -46,7 +46,10 @@ const checkSyntax = (source: string, path: string): void => {
  * named, rather than run a function whose guard is silently ignored. `run_as_user_id` and
  * `run_as_user_id_script_source` are refused the same way: they are not supported yet.
  */
-export const loadFunctions = async (dir: string): Promise<Map<string, FunctionDefinition>> => {
+export const loadFunctions = async (
+  dir: string,
+  warnings: string[] = [],
+): Promise<Map<string, FunctionDefinition>> => {
   const root = join(dir, 'functions')
   const functions = new Map<string, FunctionDefinition>()
   const exists = await stat(root).then(
@@ -70,6 +73,13 @@ export const loadFunctions = async (dir: string): Promise<Map<string, FunctionDe
     // Function names may contain folders: functions/utils/add.js is "utils/add".
     const name = relative(root, path).slice(0, -'.js'.length).split(sep).join('/')
     const config = configs.get(name) ?? {}
+    // App Services exports list every function; one that is not listed is easy to miss, and it is
+    // public: say so once at start.
+    if (!configs.has(name)) {
+      warnings.push(
+        `${path} has no entry in ${configPath}: it is public (any logged-in user may call it); add { "name": "${name}", "private": true } there if it should not be`,
+      )
+    }
     const where = `${configPath} ("${name}")`
     for (const key of ['run_as_user_id', 'run_as_user_id_script_source']) {
       if (typeof config[key] === 'string' && config[key] !== '') {

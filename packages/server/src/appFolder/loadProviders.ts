@@ -56,6 +56,7 @@ export const loadProviders = async (
     }
   }
   const providers: Record<string, ProviderConfig> = {}
+  const byType = new Map<string, string>()
   for (const [name, value] of Object.entries(expectObject(raw, path))) {
     const where = `${path} ("${name}")`
     const entry = expectObject(value, where)
@@ -74,6 +75,16 @@ export const loadProviders = async (
       providers[provider.name] = { ...provider, disabled: true }
       continue
     }
+    // Identities are keyed by provider type and external id: two custom-token providers trusting
+    // different issuers would make one issuer's "sub" log in as the other's user. App Services
+    // allows one provider of each type too.
+    const twin = provider.disabled ? undefined : byType.get(provider.type)
+    if (twin !== undefined) {
+      throw new AppFolderError(
+        `${path}: "${twin}" and "${provider.name}" are both enabled providers of type "${provider.type}"; enable one provider per type.`,
+      )
+    }
+    if (!provider.disabled) byType.set(provider.type, provider.name)
     providers[provider.name] = provider
   }
   return providers

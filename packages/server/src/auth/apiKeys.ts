@@ -4,6 +4,7 @@ import type { Clock } from '../Clock'
 import { ErrorCode, ServiceError } from '../http/ServiceError'
 import type { Queryable, Store } from '../store/Store'
 import { createUser } from './users'
+import { isUniqueViolation } from '../store/isUniqueViolation'
 
 /** An API key as the key routes answer it (PROTOCOL.md §6); `key` only when just created. */
 export interface ApiKeyView {
@@ -31,12 +32,12 @@ const checkName = (name: unknown): string => {
   return name
 }
 
-const isUniqueViolation = (error: unknown): boolean =>
-  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505'
-
-/** Stores a new key for a user; answers it with its secret, the only time the secret exists. */
-export const createApiKey = async (
-  db: Queryable,
+/**
+ * Inserts a new key for a user, inside the caller's transaction. The owner's row is locked first:
+ * under READ COMMITTED, creations racing each other would all count 19 keys and all insert.
+ */
+const insertApiKey = async (
+  tx: Queryable,
   clock: Clock,
   input: { userId: string; name: unknown },
 ): Promise<ApiKeyView> => {
@@ -45,7 +46,8 @@ export const createApiKey = async (
   const key = randomBytes(48).toString('base64url')
   let rows: unknown[]
   try {
-    rows = await db.query(
+    await tx.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [input.userId])
+    rows = await tx.query(
       `INSERT INTO api_keys (id, user_id, name, key_hash, created_at)
        SELECT $1, $2, $3, $4, $5
         WHERE (SELECT count(*) FROM api_keys WHERE user_id = $2) < $6
@@ -68,6 +70,16 @@ export const createApiKey = async (
   }
   return { _id: id, key, name, disabled: false }
 }
+
+/**
+ * Stores a new key for a user (at most `MAX_KEYS_PER_USER`); answers it with its secret, the only
+ * time the secret exists.
+ */
+export const createApiKey = (
+  store: Store,
+  clock: Clock,
+  input: { userId: string; name: unknown },
+): Promise<ApiKeyView> => store.transaction((tx) => insertApiKey(tx, clock, input))
 
 export const listApiKeys = (db: Queryable, userId: string): Promise<ApiKeyView[]> =>
   db.query<ApiKeyView>(
@@ -151,7 +163,7 @@ export const createServerApiKey = (
       data: { name },
       userType: 'server',
     })
-    return { ...(await createApiKey(tx, clock, { userId, name })), userId }
+    return { ...(await insertApiKey(tx, clock, { userId, name })), userId }
   })
 
 /** The server API keys, for `custom-data-server keys list`. */

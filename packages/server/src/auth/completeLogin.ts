@@ -1,4 +1,5 @@
 import { readCustomData } from '../customData/readCustomData'
+import { ErrorCode, ServiceError } from '../http/ServiceError'
 import type { ServerContext } from '../ServerContext'
 import { openSession } from './sessions'
 import { readProfile, type UserProfile } from './users'
@@ -27,6 +28,13 @@ export const completeLogin = async (
   ctx: ServerContext,
   { userId, identityId, deviceId, rotating, anonymous }: CompleteLoginInput,
 ): Promise<LoginAnswer> => {
+  // Checked before a session exists: credentials that still check out (a custom JWT, an auth
+  // function's answer, a password) do not let a disabled user in, nor leave a session behind.
+  const [userData, profile] = await Promise.all([
+    readCustomData(ctx.store, ctx.app.customUserData, userId),
+    readProfile(ctx.store, userId, ctx.app.appId),
+  ])
+  if (!profile) throw new ServiceError(401, ErrorCode.UserDisabled, 'user disabled')
   const { sessionId, refreshToken } = await openSession(ctx.store, ctx.clock, {
     userId,
     identityId,
@@ -35,11 +43,6 @@ export const completeLogin = async (
     rotating,
     anonymous,
   })
-  const [userData, profile] = await Promise.all([
-    readCustomData(ctx.store, ctx.app.customUserData, userId),
-    readProfile(ctx.store, userId, ctx.app.appId),
-  ])
-  if (!profile) throw new Error(`user ${userId} vanished during login`)
   const accessToken = await ctx.tokens.signAccessToken({
     userId,
     sessionId,

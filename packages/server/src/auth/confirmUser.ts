@@ -16,13 +16,13 @@ export const confirmUser = async (
   provider: ProviderConfig,
   input: { token: string; tokenId: string },
 ): Promise<void> => {
-  const email = await consumeUserpassToken(ctx.store, ctx.clock, { ...input, purpose: 'confirm' })
-  if (!email) throw invalidTokenError()
-  const account = await findAccount(ctx.store, email)
+  const used = await consumeUserpassToken(ctx.store, ctx.clock, { ...input, purpose: 'confirm' })
+  if (!used) throw invalidTokenError()
+  const account = await findAccount(ctx.store, used.email)
   if (account?.user_id) {
     throw new ServiceError(400, ErrorCode.UserAlreadyConfirmed, 'user already confirmed')
   }
-  await confirmNow(ctx, provider, email)
+  await confirmNow(ctx, provider, used)
 }
 
 /**
@@ -42,7 +42,7 @@ export const resendConfirmation = async (
     )
   }
   const account = await findAccount(ctx.store, email)
-  if (account && account.user_id === null) await startConfirmation(ctx, provider, email)
+  if (account && account.user_id === null) await startConfirmation(ctx, provider, { email })
 }
 
 /** `POST .../confirm/call`: runs the confirmation function again for a pending account. */
@@ -66,7 +66,7 @@ export const retryConfirmationFunction = async (
     name: config.confirmationFunctionName,
     args: [{ username: email, ...token }],
   })
-  if (status === 'success') await confirmNow(ctx, provider, email)
+  if (status === 'success') await confirmNow(ctx, provider, { email })
   if (status === 'fail') {
     throw new ServiceError(400, ErrorCode.BadRequest, 'the confirmation function refused this user')
   }

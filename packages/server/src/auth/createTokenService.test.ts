@@ -179,6 +179,31 @@ describe.each(testStores())('access tokens on $kind', (storeKind) => {
     login = fresh
   })
 
+  it('B9: a rotation on one instance reaches the others sharing the store', async () => {
+    const other = await createInProcessServer(storeKind, { clock, shareStore: s.store })
+    try {
+      const newKid = await s.server.context.tokens.rotateSigningKey()
+      now += 6_000
+      // A token of the new key is accepted by the other instance (it re-reads on an unknown kid)...
+      const fromFirst = await s.logInAnonymously()
+      expect(decodeProtectedHeader(fromFirst.access_token).kid).toBe(newKid)
+      expect(
+        (await other.request('GET', '/auth/profile', { token: fromFirst.access_token })).status,
+      ).toBe(200)
+      // ...and within a minute the other instance signs with it too.
+      now += 61_000
+      const fromOther = await other.logInAnonymously()
+      expect(decodeProtectedHeader(fromOther.access_token).kid).toBe(newKid)
+      const [row] = await s.store.query<{ kid: string; private_jwk: JWK }>(
+        'SELECT kid, private_jwk FROM signing_keys WHERE retired_at IS NULL',
+      )
+      serverKey = { kid: row!.kid, jwk: row!.private_jwk }
+      login = fromFirst
+    } finally {
+      await other.close()
+    }
+  })
+
   it('B10: the JWKS never holds private or symmetric key material', async () => {
     const jwks = (await s.request('GET', 'http://localhost/.well-known/jwks.json')).body as {
       keys: JWK[]

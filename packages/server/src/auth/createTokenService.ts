@@ -41,6 +41,12 @@ export interface AccessTokenInput {
   readonly userData: unknown
   /** The session was opened by the `anon-user` provider: the token says `is_anonymous: true`. */
   readonly isAnonymous?: boolean
+  /**
+   * The latest `exp` (seconds since the epoch) the token may have. A token re-signed from another
+   * one (`X-Refreshed-Access-Token`) keeps that one's expiry: only a refresh, which checks the
+   * refresh token, idle timeout and reuse, extends a session's access.
+   */
+  readonly notAfter?: number
 }
 
 export interface TokenService {
@@ -121,7 +127,7 @@ export const createTokenService = async (options: TokenServiceOptions): Promise<
   }
 
   return {
-    async signAccessToken({ userId, sessionId, deviceId, userData, isAnonymous }) {
+    async signAccessToken({ userId, sessionId, deviceId, userData, isAnonymous, notAfter }) {
       if (fromStore && clock.now() - lastReload > KEY_REFRESH_MS) {
         // Another instance may have rotated: sign with the store's current key within a minute.
         lastReload = clock.now()
@@ -153,7 +159,7 @@ export const createTokenService = async (options: TokenServiceOptions): Promise<
         .setIssuer(issuer)
         .setAudience(appId)
         .setIssuedAt(iat)
-        .setExpirationTime(iat + lifetime)
+        .setExpirationTime(Math.min(iat + lifetime, notAfter ?? Number.POSITIVE_INFINITY))
         .setJti(randomUUID())
         .sign(key.privateKey!)
     },

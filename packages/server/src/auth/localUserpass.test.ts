@@ -170,6 +170,26 @@ describe.each(testStores())('local-userpass with confirmation by email on $kind'
     expect(Math.abs(median(newTimes) - median(takenTimes))).toBeLessThan(50)
   })
 
+  it('A2: a pending registration by someone else cannot hijack the account the owner confirms', async () => {
+    // Pre-account hijacking: an attacker registers the victim's address first. The victim, told
+    // nothing, registers too and confirms the link mailed for that registration; the account must
+    // then open with the victim's password, never the attacker's.
+    const email = newEmail('victim')
+    expect((await register(email, 'attacker password')).status).toBe(201)
+    expect((await register(email, 'victim password')).status).toBe(201)
+    const confirm = await s.provider(
+      'local-userpass',
+      'confirm',
+      tokenOfLink(lastMailTo(email)?.link),
+    )
+    expect(confirm.status).toBe(201)
+    expect((await logIn(email, 'victim password')).status).toBe(200)
+    expect(await logIn(email, 'attacker password')).toMatchObject({
+      status: 401,
+      body: { error_code: 'InvalidPassword' },
+    })
+  })
+
   it('A3: an unknown address and a wrong password get the same answer in the same time', async () => {
     // Hashing as costly as it needs to be for the timing to mean something, cheap enough for 400 logins.
     const measured = await createServer({

@@ -65,12 +65,13 @@ export const resetPassword = async (
   input: { token: string; tokenId: string; password: string },
 ): Promise<void> => {
   const password = checkPassword(input.password, ctx.settings)
-  const email = await consumeUserpassToken(ctx.store, ctx.clock, {
+  const used = await consumeUserpassToken(ctx.store, ctx.clock, {
     token: input.token,
     tokenId: input.tokenId,
     purpose: 'reset',
   })
-  if (!email) throw invalidTokenError()
+  if (!used) throw invalidTokenError()
+  const { email } = used
   const account = await findAccount(ctx.store, email)
   if (!account) throw invalidTokenError()
   await applyNewPassword(ctx, { email, userId: account.user_id, password })

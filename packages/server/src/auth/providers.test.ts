@@ -34,6 +34,7 @@ const jwt = (
 describe.each(testStores())('auth providers on $kind', (storeKind) => {
   let s: InProcessServer
   let rs: InProcessServer
+  let jwksServerApp: InProcessServer
   let jwksServer: Server
   let rsa: { publicKey: CryptoKey; privateKey: CryptoKey }
   let jwksKey: { publicKey: CryptoKey; privateKey: CryptoKey }
@@ -62,22 +63,28 @@ describe.each(testStores())('auth providers on $kind', (storeKind) => {
       ...(secretKeys ? { secret_config: { signingKeys: secretKeys } } : {}),
       metadata_fields: [{ required: false, name: 'email' }],
     })
-    const dir = await appFolderVariant(authAppDir, {
+    const pemDir = await appFolderVariant(authAppDir, {
       'auth/providers.json': {
         'custom-token': customToken('custom-token', {}, ['rsaPublicKey']),
-        'custom-token-jwks': customToken('custom-token-jwks', {
+      },
+    })
+    rs = await createInProcessServer(storeKind, {
+      appDir: pemDir,
+      secrets: { rsaPublicKey: await exportSPKI(rsa.publicKey) },
+      shareStore: s.store,
+    })
+    const jwksDir = await appFolderVariant(authAppDir, {
+      'auth/providers.json': {
+        'custom-token': customToken('custom-token', {
           useJWKURI: true,
           jwkURI: `http://127.0.0.1:${port}/jwks.json`,
         }),
       },
     })
-    rs = await createInProcessServer(storeKind, {
-      appDir: dir,
-      secrets: { rsaPublicKey: await exportSPKI(rsa.publicKey) },
-      shareStore: s.store,
-    })
+    jwksServerApp = await createInProcessServer(storeKind, { appDir: jwksDir, shareStore: s.store })
   })
   afterAll(async () => {
+    await jwksServerApp.close()
     await rs.close()
     await s.close()
     await new Promise((resolve) => jwksServer.close(resolve))
@@ -119,11 +126,9 @@ describe.each(testStores())('auth providers on $kind', (storeKind) => {
       })
       // Confirm directly: the mail flow is covered elsewhere.
       const { confirmNow } = await import('./startConfirmation')
-      await confirmNow(
-        s.server.context,
-        s.server.context.app.providers['local-userpass']!,
-        'keys@example.com',
-      )
+      await confirmNow(s.server.context, s.server.context.app.providers['local-userpass']!, {
+        email: 'keys@example.com',
+      })
       owner = (
         await logIn('local-userpass', { username: 'keys@example.com', password: 'good password' })
       ).body
@@ -195,6 +200,29 @@ describe.each(testStores())('auth providers on $kind', (storeKind) => {
       expect((await s.request('GET', '/auth/api_keys', { token: owner.access_token })).status).toBe(
         401,
       )
+    })
+
+    it('E2: 25 creations racing past the 20-key limit: exactly 20 keys, never a 21st', async () => {
+      const racer = (
+        await logIn('custom-token', {
+          token: await jwt({ sub: 'key-racer', aud: 'auth-app', email: 'kr@example.com' }, hsKey),
+        })
+      ).body
+      const answers = await Promise.all(
+        Array.from({ length: 25 }, (_, i) =>
+          s.request('POST', '/auth/api_keys', {
+            token: racer.refresh_token,
+            body: { name: `key-${i}` },
+          }),
+        ),
+      )
+      expect(answers.filter((a) => a.status === 201)).toHaveLength(20)
+      expect(answers.filter((a) => a.status === 400)).toHaveLength(5)
+      const [row] = await s.store.query<{ n: string }>(
+        'SELECT count(*) AS n FROM api_keys WHERE user_id = $1',
+        [racer.user_id],
+      )
+      expect(Number(row?.n)).toBe(20)
     })
 
     it('E2: two creations of one key name racing: one wins, the other is 409, never a 500', async () => {
@@ -279,26 +307,26 @@ describe.each(testStores())('auth providers on $kind', (storeKind) => {
         rs,
       )
       expect(pem.status).toBe(200)
-      const remote = await logIn(
-        'custom-token-jwks',
+      const fromJwks = await logIn(
+        'custom-token',
         {
           token: await jwt({ sub: 'rs-2', aud: 'auth-app' }, jwksKey.privateKey, {
             alg: 'RS256',
             kid: 'k1',
           }),
         },
-        rs,
+        jwksServerApp,
       )
-      expect(remote.status).toBe(200)
+      expect(fromJwks.status).toBe(200)
       const wrongKey = await logIn(
-        'custom-token-jwks',
+        'custom-token',
         {
           token: await jwt({ sub: 'rs-3', aud: 'auth-app' }, rsa.privateKey, {
             alg: 'RS256',
             kid: 'k1',
           }),
         },
-        rs,
+        jwksServerApp,
       )
       expect(wrongKey.status).toBe(401)
       const hsOnRs = await logIn(
@@ -329,6 +357,23 @@ describe.each(testStores())('auth providers on $kind', (storeKind) => {
         body: { error_code: 'AuthError', error: 'wrong pin for bob' },
       })
     })
+  })
+
+  it('B20: a disabled user cannot log in with any provider: 401 UserDisabled, no session opened', async () => {
+    const token = await jwt({ sub: 'to-disable', aud: 'auth-app', email: 'd@example.com' }, hsKey)
+    const jwtUser = (await logIn('custom-token', { token })).body.user_id
+    const fnBody = { username: 'fn-disabled', pin: 1234 }
+    const fnUser = (await logIn('custom-function', fnBody)).body.user_id
+    await s.store.query('UPDATE users SET disabled = true WHERE id = ANY($1::text[])', [
+      [jwtUser, fnUser],
+    ])
+    const sessionsOf = async (userId: string) =>
+      (await s.store.query('SELECT 1 FROM sessions WHERE user_id = $1', [userId])).length
+    const before = [await sessionsOf(jwtUser), await sessionsOf(fnUser)]
+    const refused = { status: 401, body: { error_code: 'UserDisabled', error: 'user disabled' } }
+    expect(await logIn('custom-token', { token })).toMatchObject(refused)
+    expect(await logIn('custom-function', fnBody)).toMatchObject(refused)
+    expect([await sessionsOf(jwtUser), await sessionsOf(fnUser)]).toEqual(before)
   })
 
   it('answers a provider type this server does not implement like a disabled one', async () => {

@@ -187,6 +187,10 @@ describe.each(testStores())('sessions and refresh-token rotation on $kind', (sto
     const dozing = await logIn(false, idle)
     seconds(3601)
     expect((await refresh(dozing.refresh_token, idle)).status).toBe(401)
+    // The API-key routes take the refresh token too: an idle session cannot mint a lasting key.
+    expect(
+      (await idle.request('GET', '/auth/api_keys', { token: dozing.refresh_token })).status,
+    ).toBe(401)
   })
 
   it('B20: a deleted or disabled user: every refresh token fails and access tokens are refused', async () => {

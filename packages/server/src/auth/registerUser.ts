@@ -23,7 +23,7 @@ export const registerUser = async (
   const password = checkPassword(input.password, ctx.settings)
   const passwordHash = await ctx.passwords.hash(password)
   if (await insertPendingAccount(ctx.store, ctx.clock, { email, passwordHash })) {
-    await startConfirmation(ctx, provider, email)
+    await startConfirmation(ctx, provider, { email, passwordHash })
     return
   }
   const config = userpassConfig(provider)
@@ -32,8 +32,10 @@ export const registerUser = async (
   }
   const account = await findAccount(ctx.store, email)
   if (account && account.user_id === null) {
-    // Still pending: the owner may have lost the first mail; send a fresh link.
-    await startConfirmation(ctx, provider, email)
+    // Still pending: the owner may have lost the first mail, or someone else registered the
+    // address first. The fresh link confirms this registration's password, never the pending one:
+    // otherwise whoever registered first would own the account the mailbox owner confirms.
+    await startConfirmation(ctx, provider, { email, passwordHash })
     return
   }
   // Spend what a confirmation token costs, then tell the owner rather than the caller.

@@ -109,16 +109,17 @@ export const isSessionUsable = (
 
 /**
  * Finds the live session whose *current* refresh token this is (API-key routes authenticate with
- * it, PROTOCOL.md §6). A rotated-out token does not count here.
+ * it, PROTOCOL.md §6). A rotated-out token does not count here, nor does a session past the idle
+ * timeout (seconds; null for none): a refresh would refuse it, so must everything else.
  */
 export const findSessionByRefreshToken = async (
   db: Queryable,
-  clock: Clock,
   refreshToken: string,
+  at: { readonly now: number; readonly idleTimeout: number | null },
 ): Promise<ActiveSession | undefined> => {
   const session = await findSessionOfToken(db, refreshToken)
   if (!session || session.token_rotated_at !== null) return undefined
-  return isSessionUsable(session, clock.now(), null) ? session : undefined
+  return isSessionUsable(session, at.now, at.idleTimeout) ? session : undefined
 }
 
 /** Answers whether a session is still live (access tokens name their session in `baas_id`). */

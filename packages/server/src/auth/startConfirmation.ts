@@ -13,40 +13,58 @@ export const linkWithToken = (url: string, token: { token: string; tokenId: stri
   return url === '' ? `?${query}` : `${url}${url.includes('?') ? '&' : '?'}${query}`
 }
 
+/** A pending account to confirm, and the password of the registration that confirms it. */
+export interface PendingRegistration {
+  readonly email: string
+  /**
+   * The password hash registered with this confirmation: it becomes the account's password (the
+   * link confirms that password and no other). Absent or null: the pending account's own.
+   */
+  readonly passwordHash?: string | null
+}
+
 /** Confirms a pending account now and runs the user creation function. */
 export const confirmNow = async (
   ctx: ServerContext,
   provider: ProviderConfig,
-  email: string,
+  { email, passwordHash }: PendingRegistration,
 ): Promise<void> => {
-  const created = await confirmAccount(ctx.store, ctx.clock, { email, providerName: provider.name })
+  const created = await confirmAccount(ctx.store, ctx.clock, {
+    email,
+    providerName: provider.name,
+    passwordHash: passwordHash ?? null,
+  })
   if (created) await onUserCreated(ctx, created.userId)
 }
 
 /**
  * Moves a pending account towards confirmation the way the provider is configured: at once
  * (`autoConfirm`), through the confirmation function (`runConfirmationFunction`: success confirms,
- * pending waits for `/confirm`, fail drops the pending account), or by mailing a link.
+ * pending waits for `/confirm`, fail drops the pending account), or by mailing a link. A
+ * registration's password travels with its link, so that whoever registered the address first
+ * cannot have the mailbox's owner confirm their password; a resent link has none.
  */
 export const startConfirmation = async (
   ctx: ServerContext,
   provider: ProviderConfig,
-  email: string,
+  registration: PendingRegistration,
 ): Promise<void> => {
+  const { email, passwordHash } = registration
   const config = userpassConfig(provider)
   const mode = confirmationMode(config)
-  if (mode === 'auto') return confirmNow(ctx, provider, email)
+  if (mode === 'auto') return confirmNow(ctx, provider, registration)
   const token = await issueUserpassToken(ctx.store, ctx.clock, {
     email,
     purpose: 'confirm',
     lifetimeSeconds: ctx.settings.userpassTokenLifetime,
+    ...(typeof passwordHash === 'string' ? { passwordHash } : {}),
   })
   if (mode === 'function') {
     const status = await callStatusFunction(ctx, {
       name: config.confirmationFunctionName,
       args: [{ username: email, ...token }],
     })
-    if (status === 'success') return confirmNow(ctx, provider, email)
+    if (status === 'success') return confirmNow(ctx, provider, registration)
     if (status === 'fail') {
       await deleteAccount(ctx.store, email)
       throw new ServiceError(

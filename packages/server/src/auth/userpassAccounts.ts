@@ -36,12 +36,13 @@ export const insertPendingAccount = async (
 
 /**
  * Confirms a pending account: creates its user and identity (App Services creates the user only
- * now). Answers the new user's id, or undefined when the account was not pending.
+ * now), and sets `passwordHash` when given (the password of the registration being confirmed).
+ * Answers the new user's id, or undefined when the account was not pending.
  */
 export const confirmAccount = (
   store: Store,
   clock: Clock,
-  input: { email: string; providerName: string },
+  input: { email: string; providerName: string; passwordHash?: string | null },
 ): Promise<{ userId: string; identityId: string } | undefined> =>
   store.transaction(async (tx) => {
     const [pending] = await tx.query(
@@ -57,8 +58,10 @@ export const confirmAccount = (
       data: { email: input.email },
     })
     await tx.query(
-      'UPDATE userpass_accounts SET user_id = $2, confirmed_at = $3 WHERE email = $1',
-      [input.email, created.userId, new Date(clock.now())],
+      `UPDATE userpass_accounts SET user_id = $2, confirmed_at = $3,
+              password_hash = COALESCE($4, password_hash)
+        WHERE email = $1`,
+      [input.email, created.userId, new Date(clock.now()), input.passwordHash ?? null],
     )
     return created
   })

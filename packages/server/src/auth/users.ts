@@ -1,6 +1,7 @@
 import { ObjectId } from 'bson'
 import type { Clock } from '../Clock'
 import type { Queryable, Store } from '../store/Store'
+import { isUniqueViolation } from '../store/isUniqueViolation'
 
 /** One identity of a user, in the shape of `GET /auth/profile` (PROTOCOL.md §5.3). */
 export interface ProfileIdentity {
@@ -67,9 +68,6 @@ export const createUser = async (
   )
   return { userId, identityId }
 }
-
-const isUniqueViolation = (error: unknown): boolean =>
-  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505'
 
 const findIdentity = async (
   db: Queryable,

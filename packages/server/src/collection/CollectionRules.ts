@@ -8,6 +8,7 @@ import {
   type RuleVariables,
 } from './ruleExpression'
 import type { CollectionAccess } from './CollectionAccess'
+import { isPlainObject } from './isPlainObject'
 
 /** One role of an App Services collection rule (`rules.json` or `default_rule.json`). */
 export interface RuleRole {
@@ -34,12 +35,6 @@ export interface CollectionRules {
   readonly roles: readonly RuleRole[]
   readonly filters: readonly RuleFilter[]
 }
-
-const isPlainObject = (value: unknown): value is Document =>
-  typeof value === 'object' &&
-  value !== null &&
-  !Array.isArray(value) &&
-  Object.getPrototypeOf(value) === Object.prototype
 
 const isEmptyOrMissing = (value: unknown): boolean =>
   value === undefined || (isPlainObject(value) && Object.keys(value).length === 0)

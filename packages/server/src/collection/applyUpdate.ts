@@ -4,6 +4,7 @@ import { mongoError } from './CollectionError'
 import type { Document } from './documentCodec'
 import { withMingo } from './mingoQueries'
 import { isWideNumber } from './queryView'
+import { isPlainObject } from './isPlainObject'
 
 const OPERATORS = new Set([
   '$set',
@@ -34,12 +35,6 @@ export interface ApplyUpdateOptions {
   /** The filter that matched the document, for the positional `$` operator. */
   readonly filter?: Document
 }
-
-const isPlainObject = (value: unknown): value is Document =>
-  typeof value === 'object' &&
-  value !== null &&
-  !Array.isArray(value) &&
-  Object.getPrototypeOf(value) === Object.prototype
 
 const typeName = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value
@@ -122,6 +117,12 @@ export const applyUpdate = (
   const set: Document = {}
   const claimed = new Set<string>()
   const claim = (path: string): void => {
+    // mingo would write a field named "" (or skip the path): MongoDB refuses it.
+    if (path.split('.').includes('')) {
+      throw mongoError(
+        `the update path '${path}' contains an empty field name, which is not allowed`,
+      )
+    }
     if (claimed.has(path)) {
       throw mongoError(`updating the path "${path}" twice in one update would conflict`)
     }
@@ -136,6 +137,13 @@ export const applyUpdate = (
     if (!OPERATORS.has(operator)) throw mongoError(`unknown update operator "${operator}"`)
     if (!isPlainObject(fields)) throw mongoError(`the argument of ${operator} must be an object`)
     for (const path of Object.keys(fields)) claim(path)
+    if (operator === '$rename') {
+      for (const target of Object.values(fields)) {
+        if (typeof target !== 'string')
+          throw mongoError('$rename needs a field name as each target')
+        claim(target)
+      }
+    }
     if (operator === '$setOnInsert') {
       if (options.isInsert) Object.assign(set, fields)
     } else if (operator === '$currentDate') {

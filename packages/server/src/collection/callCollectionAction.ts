@@ -1,12 +1,7 @@
 import { CollectionError } from './CollectionError'
 import type { Collection } from './createCollection'
 import type { Document } from './documentCodec'
-
-const isPlainObject = (value: unknown): value is Document =>
-  typeof value === 'object' &&
-  value !== null &&
-  !Array.isArray(value) &&
-  Object.getPrototypeOf(value) === Object.prototype
+import { isPlainObject } from './isPlainObject'
 
 const invalid = (message: string): CollectionError =>
   new CollectionError('InvalidParameter', message)

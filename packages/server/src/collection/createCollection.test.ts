@@ -1,4 +1,4 @@
-import { Binary, Decimal128, Long, ObjectId, Timestamp } from 'bson'
+import { Binary, BSONRegExp, Decimal128, Long, ObjectId, Timestamp } from 'bson'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Store } from '../store/Store'
 import { testStores } from '../testing/testStores'
@@ -517,13 +517,34 @@ describe.each(testStores())('the collection API on $kind', (storeKind) => {
         docs.updateOne({ _id: 1 }, { $set: { a: 1 }, $unset: { a: '' } }),
       ).rejects.toThrow('would conflict')
       await expect(docs.updateOne({ _id: 1 }, { $set: { _id: 2 } })).rejects.toThrow('_id')
+      for (const path of ['', 'a..b', 'a.']) {
+        await expect(docs.updateOne({ _id: 1 }, { $set: { [path]: 1 } })).rejects.toThrow(
+          'contains an empty field name',
+        )
+      }
+      await expect(docs.updateOne({ _id: 1 }, { $rename: { name: 'a..b' } })).rejects.toThrow(
+        'contains an empty field name',
+      )
       await expect(docs.find({ a: { $bogus: 1 } })).rejects.toThrow('$bogus')
       await expect(docs.find({ $where: 'this.a == 1' })).rejects.toThrow()
+      // A malformed regular expression is the caller's mistake (a MongoDBError), not ours.
+      for (const bad of [
+        { name: { $regex: '(' } },
+        { $expr: { $regexMatch: { input: '$name', regex: '[' } } },
+      ]) {
+        await expect(docs.find(bad)).rejects.toMatchObject({ code: 'MongoDBError' })
+      }
+      await expect(
+        docs.aggregate([{ $project: { m: { $regexFind: { input: '$name', regex: '(' } } } }]),
+      ).rejects.toMatchObject({ code: 'MongoDBError' })
       await expect(docs.insertOne({ _id: 1 })).rejects.toThrow('E11000 duplicate key error')
       await expect(docs.insertOne({ $set: 1 })).rejects.toThrow('cannot start with "$"')
       await expect(docs.insertOne({ a: { $oid: 'x' } })).rejects.toThrow('cannot start with "$"')
       await expect(docs.insertOne({ a: 'nul \u0000 inside' })).rejects.toThrow('NUL character')
       await expect(docs.insertOne({ _id: [1, 2] })).rejects.toThrow('_id cannot be an array')
+      await expect(docs.insertOne({ _id: new BSONRegExp('a') })).rejects.toThrow(
+        '_id cannot be a regular expression',
+      )
       await expect(docs.replaceOne({ _id: 1 }, { $set: { a: 1 } })).rejects.toThrow(
         'must not contain update operators',
       )

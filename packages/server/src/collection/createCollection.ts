@@ -20,6 +20,7 @@ import {
 import { narrowFilter } from './narrowFilter'
 import { upsertSeed } from './upsertSeed'
 import { validateDocument } from './validateDocument'
+import { isPlainObject } from './isPlainObject'
 
 /** Called after a write commits, with the collection and the `_id`s of the documents it changed. */
 export type WriteListener = (event: WriteEvent) => void
@@ -167,12 +168,6 @@ const pgCode = (error: unknown): string | undefined => {
 
 const isRetryable = (error: unknown): boolean =>
   error instanceof UpsertConflict || pgCode(error) === '40P01' || pgCode(error) === '40001'
-
-const isPlainObject = (value: unknown): value is Document =>
-  typeof value === 'object' &&
-  value !== null &&
-  !Array.isArray(value) &&
-  Object.getPrototypeOf(value) === Object.prototype
 
 const checkFilter = (filter: unknown, what = 'filter'): Document => {
   if (filter === undefined || filter === null) return {}

@@ -3,8 +3,9 @@ import type { FunctionUser } from '../functions/FunctionRunner'
 import type { Store } from '../store/Store'
 import { systemAccess, type CollectionAccess } from './CollectionAccess'
 import { CollectionError } from './CollectionError'
-import { compileCollectionRules, createRuleAccess, type CollectionRules } from './CollectionRules'
+import { createRuleAccess, type CollectionRules } from './CollectionRules'
 import { createCollection, type Collection, type WriteListener } from './createCollection'
+import { ownDocumentAccess } from './ownDocumentAccess'
 
 /** Who opens a collection, and for whom. */
 export interface CollectionRequest {
@@ -39,26 +40,6 @@ export interface CollectionProviderOptions {
   readonly customDataMaxBytes: number
 }
 
-/**
- * The rules of the custom-data collection when the app folder gives it none: each user's own
- * document (`user_id_field` equal to their id) is readable by them through `mongoClient`, and
- * writable by application-auth functions called for them (the seed's `writeCustomUserData` is
- * one), so no other document is ever in reach of either.
- */
-const ownDocumentRules = (field: string, caller: 'function' | 'client'): CollectionRules =>
-  compileCollectionRules({
-    roles: [
-      {
-        name: 'owner',
-        apply_when: { [field]: '%%user.id' },
-        read: true,
-        write: caller === 'function',
-        insert: caller === 'function',
-        delete: caller === 'function',
-      },
-    ],
-  })
-
 export const createCollectionProvider = (
   options: CollectionProviderOptions,
 ): CollectionProvider => {
@@ -70,22 +51,11 @@ export const createCollectionProvider = (
       ...(custom ? [custom.serviceName] : []),
     ]),
   ]
-  const implicit = custom
-    ? {
-        function: ownDocumentRules(custom.userIdField, 'function'),
-        client: ownDocumentRules(custom.userIdField, 'client'),
-      }
-    : undefined
 
-  const rulesFor = (
-    request: CollectionRequest,
-    isCustomData: boolean,
-  ): CollectionRules | undefined => {
+  const rulesFor = (request: CollectionRequest): CollectionRules | undefined => {
     const source = app.dataSources.get(request.service)
     return (
-      source?.collections.get(`${request.db}.${request.coll}`) ??
-      source?.defaultRule ??
-      (isCustomData ? implicit?.[request.caller] : undefined)
+      source?.collections.get(`${request.db}.${request.coll}`) ?? source?.defaultRule ?? undefined
     )
   }
 
@@ -104,18 +74,29 @@ export const createCollectionProvider = (
         request.coll === custom.collectionName
       let access: CollectionAccess = systemAccess
       if (!request.system) {
-        const rules = rulesFor(request, isCustomData)
-        if (!rules) {
+        const rules = rulesFor(request)
+        if (rules) {
+          access = createRuleAccess(
+            rules,
+            { user: request.user as Record<string, unknown> | null, values },
+            namespace,
+          )
+        } else if (isCustomData && custom) {
+          // Without a rule file, each user reaches their own custom-data document only: readable
+          // through mongoClient, writable by application-auth functions called for them (the
+          // seed's writeCustomUserData is one).
+          access = ownDocumentAccess({
+            field: custom.userIdField,
+            userId: request.user?.id,
+            caller: request.caller,
+            namespace,
+          })
+        } else {
           throw new CollectionError(
             'NoMatchingRuleFound',
             `no rule exists for namespace '${namespace}'`,
           )
         }
-        access = createRuleAccess(
-          rules,
-          { user: request.user as Record<string, unknown> | null, values },
-          namespace,
-        )
       }
       return createCollection({
         store,

@@ -8,12 +8,20 @@ import { toQueryView } from './queryView'
 // No server-side JavaScript ($where, $function, $accumulator): filters come from clients too.
 const OPTIONS = { scriptEnabled: false, useStrictMode: true } as const
 
-/** Runs mingo, turning its refusals (unknown operator, bad argument) into MongoDB-style errors. */
+/**
+ * Runs mingo, turning its refusals (unknown operator, bad argument, a regular expression that does
+ * not compile) into MongoDB-style errors: they are the caller's mistakes, never a 500.
+ */
 export const withMingo = <T>(run: () => T): T => {
   try {
     return run()
   } catch (error) {
-    if (error instanceof MingoError || error instanceof TypeError || error instanceof RangeError) {
+    if (
+      error instanceof MingoError ||
+      error instanceof TypeError ||
+      error instanceof RangeError ||
+      error instanceof SyntaxError
+    ) {
       throw mongoError(error.message)
     }
     throw error
@@ -95,6 +103,7 @@ export const aggregateViews = (views: readonly Document[], pipeline: unknown): D
       throw mongoError(`the ${name} stage is not supported: it would read another collection`)
     }
   }
-  const aggregator = new Aggregator(toQueryView(pipeline) as Document[], OPTIONS)
-  return withMingo<Document[]>(() => aggregator.run([...views]))
+  return withMingo<Document[]>(() =>
+    new Aggregator(toQueryView(pipeline) as Document[], OPTIONS).run([...views]),
+  )
 }

@@ -3,6 +3,7 @@ import { encodeCanonical } from '../ejson/ejsonCodec'
 import type { Document } from './documentCodec'
 import { idKey } from './documentCodec'
 import { userIdExpression } from './userIdIndex'
+import { isPlainObject } from './isPlainObject'
 
 /** SQL conditions (on the `documents` row) that every document matching a filter meets. */
 export interface Narrowing {
@@ -21,12 +22,6 @@ export interface NarrowOptions {
 // segments needs 2^n containment alternatives.
 const MAX_SEGMENTS = 3
 const MAX_ALTERNATIVES = 32
-
-const isPlainObject = (value: unknown): value is Document =>
-  typeof value === 'object' &&
-  value !== null &&
-  !Array.isArray(value) &&
-  Object.getPrototypeOf(value) === Object.prototype
 
 /**
  * Values whose stored form is one exact JSON value, so that jsonb containment finds every

@@ -57,6 +57,13 @@ describe('rule expressions', () => {
     )
   })
 
+  it('compares a value from user data as data, never as operators', () => {
+    const sneaky = { ...user, data: { team: { $ne: null } } }
+    const expression = compileRuleExpression({ team: '%%user.data.team' }, withDocument)
+    expect(expression.evaluate({ user: sneaky, values, root: { team: 'red' } })).toBe(false)
+    expect(expression.evaluate({ user: sneaky, values, root: { team: { $ne: null } } })).toBe(true)
+  })
+
   it('never matches through a missing value', () => {
     // The user has no custom_data.team; a document without a team must not match either.
     expect(holds({ team: '%%user.custom_data.team' }, { title: 'no team' })).toBe(false)

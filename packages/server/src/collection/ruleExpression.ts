@@ -1,6 +1,7 @@
 import { Query } from 'mingo'
 import type { Document } from './documentCodec'
 import { toQueryView } from './queryView'
+import { isPlainObject } from './isPlainObject'
 
 /** The variables a rule expression may expand (App Services' `%%user`, `%%values`, `%%root`...). */
 export interface RuleVariables {
@@ -74,12 +75,6 @@ class Missing {
 }
 const MISSING = Object.freeze(new Missing())
 
-const isPlainObject = (value: unknown): value is Document =>
-  typeof value === 'object' &&
-  value !== null &&
-  !Array.isArray(value) &&
-  Object.getPrototypeOf(value) === Object.prototype
-
 /** `%%user.custom_data.role` → the variable root and the path below it. */
 const parseExpansion = (text: string): { root: string; path: string } | undefined => {
   if (text === '%%true' || text === '%%false') return { root: text, path: '' }
@@ -106,7 +101,14 @@ const substitute = (value: unknown, variables: Record<string, unknown>): unknown
   if (Array.isArray(value)) return value.map((item) => substitute(item, variables))
   if (!isPlainObject(value)) return value
   const out: Document = {}
-  for (const [key, item] of Object.entries(value)) out[key] = substitute(item, variables)
+  for (const [key, item] of Object.entries(value)) {
+    const replaced = substitute(item, variables)
+    // A value from outside the rule (a user's data, an identity provider's claim) that lands where
+    // a field's condition goes is compared, never read as operators: {"$ne": null} stays data.
+    const fromOutside = typeof item === 'string' && item.startsWith('%%')
+    out[key] =
+      fromOutside && !key.startsWith('$') && isPlainObject(replaced) ? { $eq: replaced } : replaced
+  }
   return out
 }
 

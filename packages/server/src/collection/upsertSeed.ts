@@ -1,10 +1,5 @@
 import type { Document } from './documentCodec'
-
-const isPlainObject = (value: unknown): value is Document =>
-  typeof value === 'object' &&
-  value !== null &&
-  !Array.isArray(value) &&
-  Object.getPrototypeOf(value) === Object.prototype
+import { isPlainObject } from './isPlainObject'
 
 const isOperatorObject = (value: unknown): value is Document =>
   isPlainObject(value) && Object.keys(value).some((key) => key.startsWith('$'))

@@ -22,7 +22,10 @@ const isPlainObject = (value: object): boolean => {
 export const validateDocument = (doc: Document): void => {
   const id = doc._id
   if (Array.isArray(id)) throw mongoError('_id cannot be an array')
-  if (id instanceof RegExp) throw mongoError('_id cannot be a regular expression')
+  // A RegExp from function code, a BSONRegExp from EJSON ({"$regularExpression": ...}).
+  if (id instanceof RegExp || (id as { _bsontype?: unknown } | null)?._bsontype === 'BSONRegExp') {
+    throw mongoError('_id cannot be a regular expression')
+  }
   const visit = (value: unknown, path: string, depth: number): void => {
     if (typeof value === 'string') {
       if (BAD_TEXT.test(value)) {

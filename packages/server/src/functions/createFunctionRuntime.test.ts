@@ -70,10 +70,46 @@ describe.each(testStores())('the function runtime on $kind', (storeKind) => {
       app: 'functions-app-abcde',
       method: 'POST',
       userAgent: 'test-agent',
+      remoteIPAddress: '',
       sawAuthorization: false,
       atlas: 'object',
       otherService: 'undefined',
     })
+  })
+
+  it('G1: context.request.remoteIPAddress is the client, behind a trusted proxy too', async () => {
+    const proxied = await startTestServer({
+      appDir: functionsAppDir,
+      secrets: SECRETS,
+      trustedProxies: ['127.0.0.1'],
+    })
+    try {
+      const api = `${proxied.url}/api/client/v2.0/app/functions-app-abcde`
+      const login = (await (
+        await fetch(`${api}/auth/providers/anon-user/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).json()) as { access_token: string }
+      const whoAmI = async (forwardedFor?: string) => {
+        const answer = await fetch(`${api}/functions/call`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${login.access_token}`,
+            ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
+          },
+          body: JSON.stringify({ name: 'whoAmI', arguments: [] }),
+        })
+        return ((await answer.json()) as { remoteIPAddress: string }).remoteIPAddress
+      }
+      expect(await whoAmI()).toBe('127.0.0.1')
+      // The proxy appended the client; what the client wrote before it is not believed.
+      expect(await whoAmI('6.6.6.6, 203.0.113.7')).toBe('203.0.113.7')
+    } finally {
+      await proxied.close()
+    }
   })
 
   it('G1: a caller without a token gets 401 and the function never runs', async () => {
@@ -259,6 +295,21 @@ describe.each(testStores())('the function runtime on $kind', (storeKind) => {
       Array.from({ length: 6 }, () => call(s, login.access_token, { name: 'leaky' })),
     )
     expect(seen.map((answer) => answer.body)).toEqual(Array(6).fill('undefined'))
+  })
+
+  it('logs a promise a function left unhandled, and the call still answers', async () => {
+    const login = await s.logInAnonymously()
+    const answer = await call(s, login.access_token, { name: 'unhandled' })
+    expect(answer).toMatchObject({ status: 200, body: 'still answering' })
+    expect(logs.lines).toContainEqual(
+      expect.objectContaining({
+        function: 'unhandled',
+        level: 50,
+        msg: 'unhandled rejection: nobody waits for me',
+      }),
+    )
+    // The worker lived on: the next call runs normally.
+    expect((await call(s, login.access_token, { name: 'leaky' })).status).toBe(200)
   })
 
   it('checks can_evaluate: %%user.custom_data and %%true', async () => {

@@ -1,5 +1,5 @@
-import { getConnInfo } from '@hono/node-server/conninfo'
 import type { Context } from 'hono'
+import { clientAddress } from '../http/clientIp'
 import type { FunctionRequest } from './FunctionRunner'
 
 // Credentials stay out of function code (and so out of whatever it logs).
@@ -11,16 +11,21 @@ const canonicalName = (name: string): string =>
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
     .join('-')
 
-const remoteAddress = (c: Context): string => {
-  try {
-    return getConnInfo(c).remote.address ?? ''
-  } catch {
-    return '' // Called in process (`server.fetch`): there is no socket.
-  }
+/** What `context.request` says about the call beside the HTTP request itself. */
+export interface FunctionRequestInput {
+  /** `mongodb-atlas` for a service action, empty for a function call. */
+  readonly service: string
+  /** The function's (or the service action's) name. */
+  readonly action: string
+  /** Proxies whose `X-Forwarded-For` names the client (`remoteIPAddress`), as for rate limits. */
+  readonly trustedProxies: ReadonlySet<string>
 }
 
 /** `context.request` for a call made by this HTTP request (PROTOCOL.md §13). */
-export const functionRequestOf = (c: Context, service: string, action: string): FunctionRequest => {
+export const functionRequestOf = (
+  c: Context,
+  { service, action, trustedProxies }: FunctionRequestInput,
+): FunctionRequest => {
   const requestHeaders: Record<string, string[]> = {}
   c.req.raw.headers.forEach((value, key) => {
     if (WITHHELD_HEADERS.has(key)) return
@@ -30,7 +35,8 @@ export const functionRequestOf = (c: Context, service: string, action: string): 
   // App Services strips a `secret` query parameter before functions see the query string.
   query.delete('secret')
   return {
-    remoteIPAddress: remoteAddress(c),
+    // Empty when called in process (`server.fetch`): there is no socket.
+    remoteIPAddress: clientAddress(c, trustedProxies) ?? '',
     requestHeaders,
     httpMethod: c.req.method,
     rawQueryString: query.toString(),

@@ -13,6 +13,7 @@ export const ErrorCode = {
   AuthError: 'AuthError',
   InvalidPassword: 'InvalidPassword',
   UserNotFound: 'UserNotFound',
+  UserDisabled: 'UserDisabled',
   UserNotConfirmed: 'UserPendingConfirmation',
   UserAlreadyConfirmed: 'UserAlreadyConfirmed',
   AccountNameInUse: 'AccountNameInUse',

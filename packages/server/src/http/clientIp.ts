@@ -41,14 +41,17 @@ export const socketAddress = (c: Context): string | undefined => {
 }
 
 /**
- * The client's address for rate limiting. It is the socket's peer, unless that peer is one of the
- * explicitly trusted proxies; then the rightmost `X-Forwarded-For` entry that is not itself a
- * trusted proxy. A client can prepend anything to `X-Forwarded-For`, so the leftmost entry is never
- * believed, and with no trusted proxy the header is ignored (RELIABILITY.md C2).
+ * The client's address: the socket's peer, unless that peer is one of the explicitly trusted
+ * proxies; then the rightmost `X-Forwarded-For` entry that is not itself a trusted proxy. A client
+ * can prepend anything to `X-Forwarded-For`, so the leftmost entry is never believed, and with no
+ * trusted proxy the header is ignored (RELIABILITY.md C2). Undefined when there is no socket.
  */
-export const clientIp = (c: Context, trustedProxies: ReadonlySet<string>): string => {
+export const clientAddress = (
+  c: Context,
+  trustedProxies: ReadonlySet<string>,
+): string | undefined => {
   const peer = socketAddress(c)
-  if (!peer) return UNKNOWN_CLIENT
+  if (!peer) return undefined
   let address = normalize(peer)
   if (trustedProxies.has(address)) {
     const forwarded = (c.req.header('x-forwarded-for') ?? '')
@@ -60,5 +63,14 @@ export const clientIp = (c: Context, trustedProxies: ReadonlySet<string>): strin
       if (!trustedProxies.has(address)) break
     }
   }
-  return rateLimitKey(address)
+  return address
+}
+
+/**
+ * The key a client is rate limited under: its address (`clientAddress`), an IPv6 one by its /64;
+ * requests without a known address share `UNKNOWN_CLIENT` (RELIABILITY.md C3, C4).
+ */
+export const clientIp = (c: Context, trustedProxies: ReadonlySet<string>): string => {
+  const address = clientAddress(c, trustedProxies)
+  return address === undefined ? UNKNOWN_CLIENT : rateLimitKey(address)
 }

@@ -120,6 +120,19 @@ describe.each(testStores())('per-IP rate limits on $kind', (storeKind) => {
     ).toBe(401)
   })
 
+  it('C4: IPv6 clients are counted per /64, however they write their address', async () => {
+    const from = (address: string) =>
+      passwordLogin(proxied, '127.0.0.1', { 'x-forwarded-for': address })
+    for (let i = 0; i < 30; i++) {
+      expect((await from(`2001:db8:aa:1::${(i + 1).toString(16)}`)).status).toBe(401)
+    }
+    // The same /64 written in full, or in capitals: one bucket.
+    expect((await from('2001:0db8:00aa:0001:ffff:1:2:3')).status).toBe(429)
+    expect((await from('2001:DB8:AA:1::beef')).status).toBe(429)
+    // The neighbouring /64 has its own bucket.
+    expect((await from('2001:db8:aa:2::1')).status).toBe(401)
+  })
+
   it('C3: requests with no known address share one "unknown" bucket, never unlimited', async () => {
     const statuses: number[] = []
     for (let i = 0; i < 31; i++) {

@@ -19,7 +19,10 @@ import type { ServerContext } from '../ServerContext'
  */
 export const apiKeyRoutes = (ctx: ServerContext): Hono => {
   const owner = async (c: Context): Promise<string> => {
-    const session = await findSessionByRefreshToken(ctx.store, ctx.clock, bearerToken(c))
+    const session = await findSessionByRefreshToken(ctx.store, bearerToken(c), {
+      now: ctx.clock.now(),
+      idleTimeout: ctx.settings.sessionIdleTimeout,
+    })
     if (!session) throw invalidSession()
     return session.user_id
   }

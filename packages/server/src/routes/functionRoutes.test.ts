@@ -166,6 +166,29 @@ describe.each(testStores())('functions/call on $kind', (storeKind) => {
       expect(moved.body).toMatchObject({ error: expect.stringContaining('update not permitted') })
     })
 
+    it('E5: a user-id field made an array cannot capture another user’s later writes', async () => {
+      // MongoDB's { userId: id } also matches arrays holding id: were the custom-data collection's
+      // own rule evaluated that way, Mallory could list Bob in her document's userId, and Bob's
+      // next write (updateOne({ userId: bob }, ..., { upsert: true })) would land in her document.
+      const mallory = await app.logInAnonymously()
+      const bob = await app.logInAnonymously()
+      const claim = await callFunction(app, mallory, {
+        name: 'writeMine',
+        args: [{ userId: [mallory.user_id, bob.user_id] }],
+      })
+      expect(claim.status).toBe(400)
+      expect(claim.body).toMatchObject({ error: expect.stringContaining('update not permitted') })
+      const written = await callFunction(app, bob, { name: 'writeMine', args: [{ secret: 's3' }] })
+      expect(written.status).toBe(200)
+      const hers = await callFunction(app, mallory, {
+        name: 'readProfile',
+        args: [mallory.user_id],
+      })
+      expect(JSON.stringify(hers.body)).not.toContain('s3')
+      const his = await callFunction(app, bob, { name: 'readProfile', args: [bob.user_id] })
+      expect(his.body).toMatchObject({ userId: bob.user_id, secret: 's3' })
+    })
+
     it('G7: arguments over the body limit are a 413 before anything runs', async () => {
       const login = await demo.logInAnonymously()
       const answer = await callFunction(demo, login, {

@@ -15,6 +15,13 @@ import { readEjsonObject } from '../http/readEjsonBody'
 import { ErrorCode, ServiceError } from '../http/ServiceError'
 import type { ServerContext } from '../ServerContext'
 
+/**
+ * The largest `X-Refreshed-Access-Token` sent, in characters. Node (servers and `fetch`) refuses
+ * answers whose headers pass 16 KiB in all, and proxies often allow far less (nginx buffers 4 or
+ * 8 KiB of upstream headers): beyond this the token only travels in a refresh answer's body.
+ */
+const MAX_REFRESHED_TOKEN_HEADER = 8 * 1024
+
 /** A function's failure as the client sees it: the status and code App Services used. */
 const functionFailure = (error: FunctionError): ServiceError => {
   switch (error.code) {
@@ -104,8 +111,11 @@ export const functionRoutes = (ctx: ServerContext): Hono =>
           deviceId: claims.baas_device_id,
           userData,
           isAnonymous: claims.is_anonymous === true,
+          notAfter: claims.exp,
         })
-        c.header('X-Refreshed-Access-Token', token)
+        // A token too large for a header (custom data near its cap) is left out: the client
+        // refreshes instead, as against a server without §17.3.
+        if (token.length <= MAX_REFRESHED_TOKEN_HEADER) c.header('X-Refreshed-Access-Token', token)
       }
     }
     return c.json(encodeCanonical(result) as object)
@@ -136,7 +146,11 @@ const callFunction = async (ctx: ServerContext, c: Context, input: CallInput): P
       name,
       args: input.args,
       user,
-      request: functionRequestOf(c, '', name),
+      request: functionRequestOf(c, {
+        service: '',
+        action: name,
+        trustedProxies: ctx.settings.trustedProxies,
+      }),
       onWrite: input.onWrite,
     })
   } catch (error) {

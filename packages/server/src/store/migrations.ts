@@ -136,6 +136,15 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 3,
+    name: 'local-userpass: a confirmation link carries the password of its registration',
+    sql: /* sql */ `
+      -- Confirming a link sets the password registered with it, so that someone who registered
+      -- an address first (a pending account) cannot have the owner confirm their password.
+      ALTER TABLE userpass_tokens ADD COLUMN password_hash text;
+    `,
+  },
+  {
     version: 50,
     name: 'documents: indexes for the collection API',
     sql: /* sql */ `
