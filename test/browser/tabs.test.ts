@@ -11,6 +11,8 @@ declare global {
     app: Client.App
     client: typeof Client
     ready?: boolean
+    /** When (Date.now()) what the test waits for happened in this tab. */
+    seen?: Promise<number>
   }
 }
 
@@ -70,6 +72,19 @@ describe('tabs of one app in Chromium', () => {
         }),
       `react-custom-data:app(${APP_ID}):refresh(${userId})`,
     )
+  // Starts watching, in the page, for its current user to become `id` (any user for
+  // 'someone'); `seenAt` then answers when that happened, by the page's clock.
+  const whenCurrentUserIs = (page: Page, id: string | null) =>
+    page.evaluate((wanted) => {
+      window.seen = new Promise((resolve) => {
+        const stop = window.app.store.subscribe(({ currentUserId }) => {
+          if (wanted === 'someone' ? currentUserId === null : currentUserId !== wanted) return
+          stop()
+          resolve(Date.now())
+        })
+      })
+    }, id)
+  const seenAt = (page: Page) => page.evaluate(() => window.seen!)
   const timeRefresh = (page: Page) =>
     page.evaluate(async () => {
       const started = performance.now()
@@ -92,6 +107,37 @@ describe('tabs of one app in Chromium', () => {
     const [a, b] = await Promise.all([sessionOf(tabA), sessionOf(tabB)])
     expect(a).toEqual({ id: userId, state: 'active', refreshToken: expect.any(String) })
     expect(b).toEqual(a)
+  })
+
+  it('H1: two tabs refreshing one token at once send one refresh, round after round', async () => {
+    // Chromium hands a localStorage write to the other tabs asynchronously: the tab that gets the
+    // lock second must still find the first one's token. Twenty rounds catch a race that one
+    // round in ten would lose.
+    context = await browser.newContext()
+    const tabA = await openTab()
+    await logIn(tabA)
+    const tabB = await openTab()
+    // A slow network: the second tab is surely waiting for the lock when the first lets it go.
+    await context.route('**/auth/session', async (route) => {
+      const response = await route.fetch()
+      await sleep(100)
+      await route.fulfill({ response })
+    })
+    const refreshBoth = () =>
+      Promise.all(
+        [tabA, tabB].map((tab) =>
+          tab.evaluate(async () => {
+            await window.app.currentUser!.refreshAccessToken()
+            return window.app.currentUser!.refreshToken
+          }),
+        ),
+      )
+    for (let round = 1; round <= 30; round++) {
+      server.requests.length = 0
+      const [a, b] = await refreshBoth()
+      expect({ round, refreshes: refreshes() }).toEqual({ round, refreshes: 1 })
+      expect(b).toBe(a)
+    }
   })
 
   it('H2: three tabs wake from sleep with their timers due: at most one refresh, all adopt it', async () => {
@@ -139,7 +185,9 @@ describe('tabs of one app in Chromium', () => {
     await holdRefreshLock(tabA, userId)
     await tabA.close()
     const waited = await timeRefresh(tabB)
-    expect(waited).toBeLessThan(1000)
+    // Far below the 5-second takeover: the lock went with the tab. (A refresh on a busy machine
+    // can take a second by itself.)
+    expect(waited).toBeLessThan(3000)
     expect((await sessionOf(tabB)).state).toBe('active')
   })
 
@@ -147,28 +195,23 @@ describe('tabs of one app in Chromium', () => {
     context = await browser.newContext()
     const tabA = await openTab()
     const tabB = await openTab()
-    // A login travels the same way.
-    const loginAt = Date.now()
-    const userId = await logIn(tabA)
-    await tabB.waitForFunction((id) => window.app.currentUser?.id === id, userId)
-    expect(Date.now() - loginAt).toBeLessThan(1000)
+    // A login travels the same way. Times are taken in the pages (one machine, one clock), so a
+    // busy test process polling late cannot make the tabs look slow.
+    await whenCurrentUserIs(tabB, 'someone')
+    const [userId, loggedInAt] = await tabA.evaluate(async () => {
+      const user = await window.app.logIn(window.client.Credentials.anonymous())
+      return [user.id, Date.now()] as const
+    })
+    const loginSeenAt = await seenAt(tabB)
+    expect(loginSeenAt - loggedInAt).toBeLessThan(1000)
+    expect(await tabB.evaluate(() => window.app.currentUser?.id)).toBe(userId)
 
-    const seenInB = tabB.evaluate(
-      () =>
-        new Promise<number>((resolve) => {
-          const stop = window.app.store.subscribe((state) => {
-            if (state.currentUserId === null) {
-              stop()
-              resolve(Date.now())
-            }
-          })
-        }),
-    )
+    await whenCurrentUserIs(tabB, null)
     const loggedOutAt = await tabA.evaluate(async () => {
       await window.app.currentUser!.logOut()
       return Date.now()
     })
-    expect((await seenInB) - loggedOutAt).toBeLessThan(1000)
+    expect((await seenAt(tabB)) - loggedOutAt).toBeLessThan(1000)
     const user = await tabB.evaluate((id) => {
       const record = window.app.allUsers[id]
       return { state: record?.state, accessToken: record?.accessToken }
@@ -181,11 +224,19 @@ describe('tabs of one app in Chromium', () => {
     const tabA = await openTab()
     await logIn(tabA)
     const tabB = await openTab()
-    const written = Date.now()
-    await tabA.evaluate(() =>
-      window.app.currentUser!.callFunction('writeCustomUserData', { theme: 'dark' }),
-    )
-    await tabB.waitForFunction(() => window.app.currentUser?.customData.theme === 'dark')
-    expect(Date.now() - written).toBeLessThan(1000)
+    await tabB.evaluate(() => {
+      window.seen = new Promise((resolve) => {
+        const stop = window.app.store.subscribe(() => {
+          if (window.app.currentUser?.customData.theme !== 'dark') return
+          stop()
+          resolve(Date.now())
+        })
+      })
+    })
+    const writtenAt = await tabA.evaluate(async () => {
+      await window.app.currentUser!.callFunction('writeCustomUserData', { theme: 'dark' })
+      return Date.now()
+    })
+    expect((await seenAt(tabB)) - writtenAt).toBeLessThan(1000)
   })
 })

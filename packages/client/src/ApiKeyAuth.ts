@@ -51,14 +51,17 @@ export class ApiKeyAuth {
     return this.#request('GET')
   }
 
+  /** Deletes a key: logins with it fail from then on. */
   async delete(keyId: ObjectId | string): Promise<void> {
     await this.#request('DELETE', keyPath(keyId))
   }
 
+  /** Lets a disabled key log in again. */
   async enable(keyId: ObjectId | string): Promise<void> {
     await this.#request('PUT', `${keyPath(keyId)}/enable`)
   }
 
+  /** Stops a key from logging in, without deleting it. */
   async disable(keyId: ObjectId | string): Promise<void> {
     await this.#request('PUT', `${keyPath(keyId)}/disable`)
   }

@@ -58,6 +58,32 @@ describe.each(testStores())('App against the real server on $kind', (storeKind) 
     expect(server.requests.filter((request) => request.endsWith('/location'))).toHaveLength(1)
   })
 
+  it('a User never shows its tokens in JSON, and its functions proxy is no thenable', async () => {
+    const user = await newApp().logIn(Credentials.anonymous())
+    const json = JSON.stringify({ user })
+    expect(JSON.parse(json)).toEqual({
+      user: { id: user.id, state: 'active', providerType: 'anon-user' },
+    })
+    expect(json).not.toContain(user.refreshToken!)
+    expect(json).not.toContain(user.accessToken!)
+    expect(user.deviceId).toMatch(/^[\da-f]{24}$/)
+    server.requests.length = 0
+    // Awaiting it, or tools probing it, never turns into a function call.
+    const functions: unknown = user.functions
+    expect(await Promise.resolve(functions)).toBe(functions)
+    for (const probe of ['then', 'toJSON', 'hasOwnProperty'])
+      expect(Reflect.get(user.functions, probe)).toBeUndefined()
+    expect(server.requests).toEqual([])
+  })
+
+  it('isApiError recognises an ApiError from any copy of the package, and nothing else', () => {
+    expect(isApiError(Object.assign(new Error('from another copy'), { name: 'ApiError' }))).toBe(
+      true,
+    )
+    for (const other of [new Error('x'), new TypeError('x'), null, undefined, 'ApiError', {}])
+      expect(isApiError(other)).toBe(false)
+  })
+
   it('refuses an App without an id with a TypeError naming the fix', () => {
     // @ts-expect-error -- the mistake under test
     expect(() => new App({ baseUrl: server.url })).toThrow(

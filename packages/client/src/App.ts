@@ -98,6 +98,7 @@ export class App {
       }),
       prefix,
       request: (options) => request(options),
+      shared: storage.shared,
     })
     const request = (this.#request = createTransport(
       { ...config, id, baseUrl: this.baseUrl },

@@ -10,6 +10,7 @@ import {
   type SessionStore,
   type UserRecord,
 } from './sessionStore'
+import { sleep } from './sleep'
 import { withLock } from './withLock'
 
 export interface TokenManagerOptions {
@@ -18,6 +19,8 @@ export interface TokenManagerOptions {
   /** Names the cross-tab refresh lock: `<prefix>refresh(<userId>)`. */
   readonly prefix: string
   readonly request: Request
+  /** Whether other tabs read the tokens from the same storage (`localStorage`). */
+  readonly shared?: boolean | undefined
 }
 
 /** The token lifecycle of an app's users; the transport's view of the session. */
@@ -25,6 +28,14 @@ export interface TokenManager extends TransportSession {
   /** Ends a user's session on the server (if it has one) and forgets the tokens either way. */
   logOut(userId: string): Promise<void>
 }
+
+/**
+ * How long a tab that refreshed keeps the refresh lock after storing the new tokens. Chromium
+ * hands a localStorage write to the other tabs asynchronously, and a tab that was waiting for the
+ * lock reads storage as soon as it gets it: without this moment it may find the old token and
+ * refresh a second time (RELIABILITY.md H1). The tab's own callers do not wait for it.
+ */
+const LINGER_MS = 100
 
 /** The error for a request on behalf of a user who has no session (logged out or removed). */
 export const loggedOut = (userId: string): ApiError =>
@@ -45,6 +56,7 @@ export const createTokenManager = ({
   persistence,
   prefix,
   request,
+  shared,
 }: TokenManagerOptions): TokenManager => {
   const flights = new Map<string, Promise<void>>()
   const recordOf = (userId: string): UserRecord | undefined => store.getState().users[userId]
@@ -57,14 +69,19 @@ export const createTokenManager = ({
     const record = recordOf(userId)
     if (record) setUsers(store, { [userId]: withTokens(record, accessToken, refreshToken) })
   }
-  const markLoggedOut = (userId: string): void => setTokens(userId, null, null)
+  // Whether the user still holds the refresh token a request was sent with: an answer that
+  // arrives after a logout or a new login belongs to a session this device no longer holds, and
+  // must neither bring it back nor end the new one.
+  const holds = (userId: string, refreshToken: string | null): boolean =>
+    recordOf(userId)?.refreshToken === refreshToken
 
-  const refreshUnderLock = async (userId: string, staleToken: string | null): Promise<void> => {
+  // Resolves true when it sent a refresh, false when another tab or flight already had.
+  const refreshUnderLock = async (userId: string, staleToken: string | null): Promise<boolean> => {
     persistence.reload(userId)
     const record = recordOf(userId)
     if (!record?.refreshToken) throw loggedOut(userId)
     // Another tab (or an earlier flight) refreshed since this one was asked for: use its token.
-    if (record.accessToken !== staleToken) return
+    if (record.accessToken !== staleToken) return false
     const answer = await request<{ access_token?: unknown; refresh_token?: unknown } | null>({
       method: 'POST',
       path: '/auth/session',
@@ -74,15 +91,23 @@ export const createTokenManager = ({
     })
     const accessToken = asString(answer?.access_token)
     if (accessToken === undefined) throw invalidResponse('refresh')
-    setTokens(userId, accessToken, asString(answer?.refresh_token))
+    if (holds(userId, record.refreshToken))
+      setTokens(userId, accessToken, asString(answer?.refresh_token))
+    else if (!recordOf(userId)?.refreshToken) throw loggedOut(userId)
+    return true
   }
 
   const refreshAccessToken = (userId: string, staleToken: string | null): Promise<void> => {
     let flight = flights.get(userId)
     if (!flight) {
-      flight = withLock(`${prefix}refresh(${userId})`, () =>
-        refreshUnderLock(userId, staleToken),
-      ).finally(() => flights.delete(userId))
+      flight = new Promise<void>((resolve, reject) => {
+        withLock(`${prefix}refresh(${userId})`, () =>
+          refreshUnderLock(userId, staleToken).then((refreshed) => {
+            resolve()
+            return refreshed && shared ? sleep(LINGER_MS) : undefined
+          }),
+        ).catch(reject)
+      }).finally(() => flights.delete(userId))
       flights.set(userId, flight)
     }
     return flight
@@ -90,7 +115,9 @@ export const createTokenManager = ({
 
   return {
     refreshAccessToken,
-    markLoggedOut,
+    markLoggedOut(userId, refreshToken) {
+      if (holds(userId, refreshToken)) setTokens(userId, null, null)
+    },
     async tokenFor(userId, type) {
       const before = recordOf(userId)
       if (before?.refreshToken && type === 'access' && isDue(before))
@@ -127,7 +154,7 @@ export const createTokenManager = ({
         if (!isApiError(error) || error.status !== 401) throw error
       } finally {
         // Whatever the server said, this device forgets the tokens.
-        markLoggedOut(userId)
+        setTokens(userId, null, null)
       }
     },
   }

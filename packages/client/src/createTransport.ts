@@ -1,6 +1,7 @@
 import { ApiError, apiError, invalidResponse, isApiError } from './ApiError'
 import { asString } from './asString'
 import { deserialize, serialize } from './ejson'
+import { sleep } from './sleep'
 
 /** Which of the user's tokens authenticates a request (PROTOCOL.md §1.1). */
 export type TokenType = 'access' | 'refresh'
@@ -35,8 +36,8 @@ export interface TransportSession {
   tokenFor(userId: string, type: 'access' | 'refresh'): Promise<string>
   /** Refreshes the access token unless it already changed from `staleToken`. */
   refreshAccessToken: (userId: string, staleToken: string | null) => Promise<void>
-  /** Drops a user's tokens after the server declared the session dead. */
-  markLoggedOut(userId: string): void
+  /** Drops a user's tokens after the server refused `refreshToken`, if the user still holds it. */
+  markLoggedOut(userId: string, refreshToken: string): void
   /** Offers a fresher access token the server sent along (`X-Refreshed-Access-Token`, §17.3). */
   offerAccessToken(userId: string, token: string): void
 }
@@ -88,8 +89,7 @@ export const createTransport = (options: TransportOptions, session: TransportSes
         if (!request.idempotent || attempt === ATTEMPTS)
           throw apiError('NetworkError', `${url} unreachable: ${String(cause)}`, { cause })
         // Exponential backoff with jitter, so tabs waking together do not retry together.
-        const delay = 250 * 2 ** attempt * (0.5 + Math.random())
-        await new Promise((resolve) => setTimeout(resolve, delay))
+        await sleep(250 * 2 ** attempt * (0.5 + Math.random()))
       }
     }
     const { status, ok, headers: answerHeaders } = response
@@ -148,7 +148,7 @@ export const createTransport = (options: TransportOptions, session: TransportSes
     } catch (error) {
       if (!userId || !token || !isDeadSession(error)) throw error
       if (tokenType === 'refresh') {
-        session.markLoggedOut(userId)
+        session.markLoggedOut(userId, token)
         throw new ApiError({
           ...error,
           message: `The server ended the session of user ${userId} (${error.message}); log in again`,

@@ -153,6 +153,18 @@ describe('ejson: decoding', () => {
     expect(decoded.i).toBe(Infinity)
   })
 
+  it('keeps a field named __proto__ as data, never as the prototype', () => {
+    // A document may hold any field name; `__proto__` assigned like another would replace the
+    // decoded object's prototype, and the object would then no longer encode.
+    const decoded = deserialize(JSON.parse('{"__proto__":{"admin":true},"a":1}')) as object
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype)
+    expect(Object.keys(decoded)).toEqual(['__proto__', 'a'])
+    expect((decoded as { admin?: unknown }).admin).toBeUndefined()
+    expect(serialize(decoded)).toEqual(
+      JSON.parse('{"__proto__":{"admin":true},"a":{"$numberInt":"1"}}'),
+    )
+  })
+
   it('leaves plain JSON, unknown wrappers and malformed wrappers as plain data', () => {
     const malformed: Record<string, unknown>[] = [
       { $oid: 'not hex' },

@@ -42,11 +42,13 @@ const encodeObject = (value: object): Json => {
     return encodeObject(new BSONRegExp(value.source, value.flags.replace(/[dgvy]/g, '')))
   if (value instanceof BSONRegExp) return { $regularExpression: { ...value } }
   if (!isPlainObject(value)) throw unencodable(`a ${value.constructor.name}`)
-  const out: { [key: string]: Json } = {}
-  for (const [key, item] of Object.entries(value)) {
-    if (item !== undefined) out[key] = serialize(item)
-  }
-  return out
+  // fromEntries defines each field as its own, `__proto__` included (an assignment would set
+  // the prototype instead).
+  return Object.fromEntries(
+    Object.entries(value).flatMap(([key, item]) =>
+      item === undefined ? [] : [[key, serialize(item)]],
+    ),
+  )
 }
 
 /**
@@ -123,7 +125,6 @@ export const deserialize = (value: unknown): unknown => {
       // A malformed wrapper (a bad ObjectId, an unparsable long) stays plain data.
     }
   }
-  const out: Record<string, unknown> = {}
-  for (const name of keys) out[name] = deserialize(value[name])
-  return out
+  // Own fields, `__proto__` included: an assignment would set the prototype instead.
+  return Object.fromEntries(keys.map((name) => [name, deserialize(value[name])]))
 }

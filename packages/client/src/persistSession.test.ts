@@ -114,6 +114,28 @@ describe('persistSession', () => {
     expect(a.store.getState().userIds).toEqual([])
   })
 
+  it('reload never takes an older copy from storage over the record the tab holds', () => {
+    // Chromium hands one tab's storage writes to the others asynchronously: the BroadcastChannel
+    // may bring a rotated token before storage shows it. The older copy must not win.
+    const storage = sharedMemoryStorage()
+    const prefix = prefixOf(uniqueAppId())
+    const b = openTab(storage, prefix)
+    const older = { ...userRecord('u1'), refreshToken: 'rotated-out', updatedAt: 1000 }
+    const newer = { ...userRecord('u1'), refreshToken: 'current', updatedAt: 2000 }
+    b.store.setState(nextSession({ u1: newer }, ['u1']))
+    // What another tab's storage view may still show.
+    storage.set(`${prefix}user(u1)`, JSON.stringify(older))
+    b.persistence.reload('u1')
+    expect(b.store.getState().users.u1?.refreshToken).toBe('current')
+    // A newer copy in storage is adopted.
+    storage.set(
+      `${prefix}user(u1)`,
+      JSON.stringify({ ...newer, refreshToken: 'next', updatedAt: 3000 }),
+    )
+    b.persistence.reload('u1')
+    expect(b.store.getState().users.u1?.refreshToken).toBe('next')
+  })
+
   it('reload adopts what another tab stored for a user', () => {
     const storage = sharedMemoryStorage()
     const prefix = prefixOf(uniqueAppId())

@@ -15,7 +15,10 @@ interface TabMessage {
 }
 
 export interface SessionPersistence {
-  /** Adopts what storage holds for one user, in case another tab changed it (a rotated token). */
+  /**
+   * Adopts what storage holds for one user when it is newer than what this tab holds: another
+   * tab may have rotated the token.
+   */
   reload(userId: string): void
 }
 
@@ -147,7 +150,11 @@ export const persistSession = ({
     reload(userId) {
       if (!storage.shared) return
       const stored = readUser(storage, prefix, userId)
-      if (JSON.stringify(stored) !== JSON.stringify(store.getState().users[userId] ?? null))
+      const held = store.getState().users[userId]
+      // Only a newer copy: a browser hands one tab's storage writes to the others asynchronously,
+      // so storage may still hold a record this tab already replaced (the BroadcastChannel
+      // brought the new one first). Adopting that would bring back a rotated-out token.
+      if (stored && (!held || (stored.updatedAt ?? 0) > (held.updatedAt ?? 0)))
         merge({ users: { [userId]: stored } })
     },
   }

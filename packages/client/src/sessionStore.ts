@@ -24,6 +24,11 @@ export interface UserRecord {
    * matter (RELIABILITY.md H11). `null` or absent when unknown.
    */
   readonly accessTokenExpiresAt?: number | null
+  /**
+   * When this device last changed the tokens (milliseconds since the epoch): which of two copies
+   * of a record is newer, when another tab's copy in storage may be older than this tab's.
+   */
+  readonly updatedAt?: number
   readonly profile: UserProfileData | null
 }
 
@@ -72,9 +77,17 @@ export const setUsers = (
     return nextSession(users, order ?? state.userIds)
   })
 
-/** Creates the store every reader (the React package, other tabs, tests) subscribes to. */
-export const createSessionStore = (initial: SessionState): SessionStore =>
-  createStore<SessionState>()(() => initial)
+/**
+ * Creates the store every reader (the React package, other tabs, tests) subscribes to, holding
+ * `session`. Its initial state is the empty session, though: zustand hands `getInitialState()` to
+ * React as the snapshot to hydrate server-rendered HTML with, and the server rendered signed out.
+ * The stored session then shows right after hydration instead of failing it.
+ */
+export const createSessionStore = (session: SessionState): SessionStore => {
+  const store = createStore<SessionState>()(() => emptySession)
+  store.setState(session, true)
+  return store
+}
 
 /** A token's lifetime in milliseconds, from its own claims (immune to clock skew). */
 export const tokenLifetime = (token: string): number => {
@@ -89,11 +102,13 @@ export const withTokens = (
   refreshToken: string | null | undefined = record.refreshToken,
 ): UserRecord => {
   const lifetime = accessToken ? tokenLifetime(accessToken) : 0
+  const now = Date.now()
   return {
     ...record,
     accessToken,
     refreshToken,
-    accessTokenExpiresAt: lifetime > 0 ? Date.now() + lifetime : null,
+    accessTokenExpiresAt: lifetime > 0 ? now + lifetime : null,
+    updatedAt: now,
   }
 }
 

@@ -18,6 +18,27 @@ const API = '/api/client/v2.0'
 const CALL = `POST ${API}/app/client-app/functions/call`
 const REFRESH = `POST ${API}/auth/session`
 
+/**
+ * A fetch that lets the real server answer the refresh (`POST /auth/session`) but hands the
+ * answer over only on `deliver()`: a slow network, so that something can happen in between.
+ */
+const slowRefreshAnswers = () => {
+  let answered: () => void = () => undefined
+  let deliver: () => void = () => undefined
+  const serverAnswered = new Promise<void>((resolve) => (answered = resolve))
+  const delivered = new Promise<void>((resolve) => (deliver = resolve))
+  const slow: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init)
+    const url = input instanceof Request ? input.url : input.toString()
+    if (init?.method === 'POST' && url.endsWith('/auth/session')) {
+      answered()
+      await delivered
+    }
+    return response
+  }
+  return { fetch: slow, serverAnswered, deliver }
+}
+
 describe.each(testStores())('the token lifecycle against the real server on $kind', (storeKind) => {
   let server: TestServer
   // One-second access tokens: "expired" is a second away. The server's clock moves on demand.
@@ -155,6 +176,21 @@ describe.each(testStores())('the token lifecycle against the real server on $kin
     } finally {
       await lowered.close()
     }
+  })
+
+  it('a refresh answered after a logout does not log the user back in', async () => {
+    const slow = slowRefreshAnswers()
+    const app = newApp({ fetch: slow.fetch })
+    const user = await app.logIn(Credentials.anonymous())
+    const refreshing = user.refreshCustomData().catch((error: unknown) => error)
+    // The server rotated the session and answered; the answer is still on its way.
+    await slow.serverAnswered
+    await user.logOut()
+    slow.deliver()
+    expect(await refreshing).toMatchObject({ name: 'ApiError', errorCode: 'InvalidSession' })
+    expect(user.state).toBe('logged-out')
+    expect(user.accessToken).toBeNull()
+    expect(app.currentUser).toBeNull()
   })
 
   it('H5: without navigator.locks, two apps on shared storage refresh once at expiry, no logout', async () => {
@@ -303,6 +339,35 @@ describe('failures the real server cannot produce', () => {
       expect(user.state).toBe('active')
       await sleep(300)
       expect(fake.requests).toHaveLength(3)
+    } finally {
+      await fake.close()
+    }
+  })
+
+  it('a refresh refused after the user logged in again leaves the new session alone', async () => {
+    let logins = 0
+    const fake = await startFakeServer(({ path }) =>
+      path.endsWith('/login')
+        ? { ...fakeLogin, body: { ...loginAnswer('u1'), refresh_token: `refresh-${++logins}` } }
+        : invalidSession,
+    )
+    try {
+      const slow = slowRefreshAnswers()
+      const app = new App({
+        id: 'a',
+        baseUrl: fake.url,
+        skipLocationRequest: true,
+        fetch: slow.fetch,
+      })
+      const user = await app.logIn(Credentials.anonymous(false))
+      const refreshing = user.refreshAccessToken().catch((error: unknown) => error)
+      await slow.serverAnswered
+      // The old session is dead; the user logs in again (here, or in another tab) meanwhile.
+      await app.logIn(Credentials.anonymous(false))
+      slow.deliver()
+      expect(await refreshing).toMatchObject({ status: 401, errorCode: 'InvalidSession' })
+      expect(user.state).toBe('active')
+      expect(user.refreshToken).toBe('refresh-2')
     } finally {
       await fake.close()
     }

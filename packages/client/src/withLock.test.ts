@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { withLock } from './withLock'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -38,5 +38,22 @@ describe('withLock without the Web Locks API (Node)', () => {
     )
     expect(Date.now() - started).toBeGreaterThanOrEqual(95)
     expect(Date.now() - started).toBeLessThan(1000)
+  })
+})
+
+describe('withLock where Web Locks exist without AbortSignal.timeout (Safari 15.4-15.6)', () => {
+  it('H5: falls back to the in-process lock instead of failing every refresh', async () => {
+    // Node has neither API; the stubs stand for the browser this environment cannot be.
+    const request = vi.fn(() =>
+      Promise.reject(new TypeError('AbortSignal.timeout is not a function')),
+    )
+    vi.stubGlobal('navigator', { locks: { request } })
+    vi.stubGlobal('AbortSignal', { ...AbortSignal, timeout: undefined })
+    try {
+      await expect(withLock('safari', () => Promise.resolve('ran'))).resolves.toBe('ran')
+      expect(request).not.toHaveBeenCalled()
+    } finally {
+      vi.unstubAllGlobals()
+    }
   })
 })

@@ -16,7 +16,8 @@ export const withLock = <T>(
   timeout: number = LOCK_TIMEOUT_MS,
 ): Promise<T> => {
   const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks
-  if (locks) {
+  // Safari 15.4-15.6 has Web Locks but no AbortSignal.timeout: it gets the in-process lock.
+  if (locks && AbortSignal.timeout) {
     let started = false
     const run = (): Promise<T> => {
       started = true

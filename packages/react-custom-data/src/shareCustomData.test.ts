@@ -32,4 +32,12 @@ describe('shareCustomData', () => {
     expect(shareCustomData([1], { 0: 1 })).toEqual({ 0: 1 })
     expect(shareCustomData({ a: undefined }, { b: undefined })).toEqual({ b: undefined })
   })
+
+  it('keeps a field named __proto__ as data, never as the prototype', () => {
+    const previous = JSON.parse('{"__proto__":{"a":1},"b":1}') as object
+    const next = shareCustomData(previous, JSON.parse('{"__proto__":{"a":2},"b":1}') as object)
+    expect(Object.getPrototypeOf(next)).toBe(Object.prototype)
+    expect(Object.keys(next)).toEqual(['__proto__', 'b'])
+    expect(Object.getOwnPropertyDescriptor(next, '__proto__')?.value).toEqual({ a: 2 })
+  })
 })

@@ -22,11 +22,16 @@ export const shareCustomData = <T>(previous: unknown, next: T): T => {
   }
   const before = previous as Record<string, unknown>
   const keys = Object.keys(next)
-  const copy = (constructor === Array ? [] : {}) as Record<string, unknown>
   let same = keys.length === Object.keys(before).length
-  for (const key of keys) {
-    copy[key] = shareCustomData(before[key], (next as Record<string, unknown>)[key])
-    if (copy[key] !== before[key] || !(key in before)) same = false
-  }
-  return (same ? previous : copy) as T
+  const entries = keys.map((key) => {
+    const value = shareCustomData(before[key], (next as Record<string, unknown>)[key])
+    if (value !== before[key] || !(key in before)) same = false
+    return [key, value] as const
+  })
+  if (same) return previous as T
+  // fromEntries defines each field as its own, `__proto__` included (an assignment would set
+  // the prototype instead).
+  return (
+    constructor === Array ? entries.map(([, value]) => value) : Object.fromEntries(entries)
+  ) as T
 }

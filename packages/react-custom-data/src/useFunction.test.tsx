@@ -6,9 +6,11 @@ import {
   createTestApp,
   expectRenderError,
   providerFor,
+  settle,
   startHooksServer,
 } from './testUtils'
 import { useFunction } from './useFunction'
+import { useWriteCustomData } from './useWriteCustomData'
 
 describe('useFunction against the real server', () => {
   let server: TestServer
@@ -58,6 +60,40 @@ describe('useFunction against the real server', () => {
     await waitFor(() =>
       expect(result.current.error).toMatchObject({ errorCode: 'FunctionNotFound' }),
     )
+  })
+
+  it('never shows one user’s result or write to the next user (switch, logout)', async () => {
+    const app = createTestApp(server.url)
+    const first = await anonymousUserWith(app)
+    const second = await anonymousUserWith(app)
+    app.switchUser(first)
+    const { result } = renderHook(
+      () => ({
+        sum: useFunction<(...numbers: number[]) => number>('sum'),
+        write: useWriteCustomData<{ favoriteFood?: string }>(),
+      }),
+      { wrapper: providerFor(app) },
+    )
+    await act(() => result.current.sum.call(20, 22))
+    await act(() => result.current.write.write({ favoriteFood: 'pizza' }))
+    await waitFor(() => expect(result.current.write.data?.favoriteFood).toBe('pizza'))
+    expect(result.current.sum.data).toBe(42)
+
+    act(() => {
+      app.switchUser(second)
+    })
+    await settle()
+    expect(result.current.sum).toMatchObject({ status: 'idle', data: undefined })
+    expect(result.current.write).toMatchObject({ status: 'idle', data: undefined })
+
+    // The same after a logout.
+    await act(() => result.current.sum.call(1, 2))
+    await act(() => result.current.write.write({ favoriteFood: 'sushi' }))
+    expect(result.current.sum.data).toBe(3)
+    await act(() => second.logOut())
+    await settle()
+    expect(result.current.sum).toMatchObject({ status: 'idle', data: undefined, error: null })
+    expect(result.current.write).toMatchObject({ status: 'idle', data: undefined })
   })
 
   it('with nobody logged in fails with a clear error', async () => {

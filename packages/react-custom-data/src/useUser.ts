@@ -13,9 +13,10 @@ export const useUser = <
   TCustomData extends CustomData = CustomData,
 >(): User<TCustomData> | null => {
   const app = useApp()
-  // What the current user shows, as one string: equal strings, no re-render.
-  useStore(app.store, () => {
-    const user = app.currentUser
+  // What the current user shows, as one string: equal strings, no re-render. Read from the
+  // snapshot React hands over, which is signed out while it hydrates server-rendered HTML.
+  const shown = useStore(app.store, ({ currentUserId }) => {
+    const user = currentUserId && app.currentUser
     if (!user) return ''
     const data = readCustomData(user)
     return JSON.stringify([
@@ -25,5 +26,5 @@ export const useUser = <
       data instanceof Error ? data.message : serializeEjson(data),
     ])
   })
-  return app.currentUser as User<TCustomData> | null
+  return shown ? (app.currentUser as User<TCustomData>) : null
 }
