@@ -1,5 +1,7 @@
 // `pnpm dev`: the demo's backend and its Vite app in one process, on one port, with one URL.
 // The backend is mounted inside the Vite dev server, so the page talks to its own origin.
+// package.json starts it with --max-http-header-size=65536, as the server's CLI listens: an access
+// token carrying custom data near the 16 KiB cap is larger than Node's default header limit.
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { getRequestListener } from '@hono/node-server'
