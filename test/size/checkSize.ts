@@ -5,7 +5,8 @@ import { measureEntry } from './measureEntry'
 // `pnpm size`: bundles every entry, prints the sizes next to each other, and fails when an entry
 // with a budget is over it.
 const resolveDir = fileURLToPath(new URL('..', import.meta.url))
-const kb = (bytes: number): string => `${(bytes / 1024).toFixed(2)} kB`
+// Decimal kilobytes, as budgets are stated: 6 kB is 6,000 B.
+const kb = (bytes: number): string => `${(bytes / 1000).toFixed(2)} kB`
 const sized = (bytes: number): string => `${bytes} B (${kb(bytes)})`
 
 // A reference entry that cannot be bundled for the browser at all (@realm/react) prints why.

@@ -5,8 +5,9 @@ export interface SizeEntry {
   /** The entry module: what an app would write to import it. Resolved from `test/`. */
   readonly source: string
   /**
-   * The largest allowed size, minified and gzipped, in bytes. Entries without one are printed
-   * for comparison and never fail the check (other libraries, realm-web).
+   * The largest allowed size, minified and gzipped, in bytes (a kB is 1,000 B, as the issues
+   * state budgets). Entries without one are printed for comparison and never fail the check
+   * (other libraries, realm-web).
    */
   readonly budget?: number
   /** Packages left out of the bundle, as an app that already has them would count. */
@@ -31,10 +32,12 @@ export const entries: SizeEntry[] = [
   {
     name: '@react-custom-data/client (everything)',
     source: "export * from '@react-custom-data/client'",
-    // Issue 5 asked for 6 kB. With every capability it asks for and the duplication taken out,
-    // the client measures about 6.3 kB (6,456 B); the rest is capability, not repetition.
-    // This budget catches growth; reaching 6 kB means dropping or moving a capability.
-    budget: 6.5 * 1024,
+    // Issue 5 asked for 6 kB (6,000 B). With every capability it asks for (realm-web's API shape:
+    // emailPasswordAuth and apiKeys hang off App and User, so they cannot be tree-shaken) and the
+    // repetition taken out, the client measures 6,591 B; what is left is capability, and gzip
+    // already stores repeats almost for free. This budget catches growth; reaching 6,000 B means
+    // dropping a capability or moving it behind an import of its own.
+    budget: 6_650,
   },
   {
     name: '@react-custom-data/client (App, anonymous login, callFunction)',
@@ -44,14 +47,14 @@ export const entries: SizeEntry[] = [
     name: 'react-custom-data (everything; client core, React, react-query, zustand external)',
     source: "export * from 'react-custom-data'",
     external: REACT_CUSTOM_DATA_DEPENDENCIES,
-    budget: 3 * 1024,
+    budget: 3_000,
   },
   {
     name: 'react-custom-data + client core + react-query + zustand (what a React app adds)',
     source: "export * from 'react-custom-data'",
     external: REACT,
     // Two-thirds of realm-web alone (about 32 kB min+gzip), which apps also paired with React.
-    budget: 21 * 1024,
+    budget: 21_000,
   },
   {
     name: 'react-custom-data, the seed flow (AppProvider, useAuth, useCustomData, write)',

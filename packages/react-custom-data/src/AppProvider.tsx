@@ -1,6 +1,7 @@
 import { App, type AppConfiguration } from '@react-custom-data/client'
 import { QueryClient, QueryClientContext, QueryClientProvider } from '@tanstack/react-query'
 import { useContext, useEffect, useMemo, useState, type ReactNode } from 'react'
+import { getOrCreate } from './getOrCreate'
 import { AppContext } from './useApp'
 import { syncTokensToQueries } from './syncTokensToQueries'
 
@@ -17,9 +18,7 @@ const apps = new Map<string, App>()
 const sharedApp = (configuration: AppConfiguration): App => {
   if (typeof window === 'undefined') return new App(configuration)
   const key = `${configuration.id} ${configuration.baseUrl}`
-  let app = apps.get(key)
-  if (!app) apps.set(key, (app = new App(configuration)))
-  return app
+  return getOrCreate(apps, key, () => new App(configuration))
 }
 
 /** Props of `<AppProvider>`: an existing `App`, or what it takes to create one. */

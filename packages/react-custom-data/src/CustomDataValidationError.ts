@@ -5,8 +5,9 @@ import type { StandardSchemaV1 } from '@standard-schema/spec'
  * `error` (the data is never handed out unchecked) or a write's refusal, with the schema's issues.
  */
 export class CustomDataValidationError extends Error {
+  // `declare`: set in the constructor, with no class field emitted for it.
   /** The schema's issues: a `message` and the `path` to the offending field. */
-  readonly issues: readonly StandardSchemaV1.Issue[]
+  declare readonly issues: readonly StandardSchemaV1.Issue[]
 
   constructor(issues: readonly StandardSchemaV1.Issue[], what = 'custom data') {
     const listed = issues.map(

@@ -2,7 +2,6 @@ import type { App, CustomData, User } from '@react-custom-data/client'
 import type { QueryClient } from '@tanstack/react-query'
 import { customDataQueryKey, type CustomDataQueryKey } from './customDataQueryKey'
 import { withPendingPatches } from './pendingPatches'
-import { readCustomData } from './readCustomData'
 import { shareCustomData } from './shareCustomData'
 
 /** The react-query options of a user's custom-data query; spread them into `useQuery` & co. */
@@ -41,9 +40,8 @@ export const customDataQueryOptions = <TData = CustomData>(
   const queryKey = customDataQueryKey(app.id, user?.id ?? null)
   const read = (): TData => {
     if (!user) throw notLoggedIn('custom data')
-    const data = readCustomData<TData>(user)
-    if (data instanceof Error) throw data
-    return withPendingPatches(queryClient, queryKey, data)
+    // Throws when the token cannot carry the document (PROTOCOL.md §17.4).
+    return withPendingPatches(queryClient, queryKey, user.customData as TData)
   }
   return {
     queryKey,

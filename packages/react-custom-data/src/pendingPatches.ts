@@ -1,5 +1,6 @@
 import type { CustomData } from '@react-custom-data/client'
 import type { QueryClient, QueryKey } from '@tanstack/react-query'
+import { getOrCreate } from './getOrCreate'
 
 /** How an optimistic patch changes the document; the default mirrors `$set` of top-level fields. */
 export type ApplyPatch<TData, TPatch> = (data: TData, patch: TPatch) => TData
@@ -14,13 +15,12 @@ interface PendingPatch {
 // the confirmed document, so one write settling never drops or clobbers another's pending patch.
 const registry = new WeakMap<QueryClient, Map<string, Set<PendingPatch>>>()
 
-const pendingFor = (queryClient: QueryClient, key: QueryKey): Set<PendingPatch> => {
-  let byKey = registry.get(queryClient)
-  if (!byKey) registry.set(queryClient, (byKey = new Map<string, Set<PendingPatch>>()))
-  let pending = byKey.get(String(key))
-  if (!pending) byKey.set(String(key), (pending = new Set()))
-  return pending
-}
+const pendingFor = (queryClient: QueryClient, key: QueryKey): Set<PendingPatch> =>
+  getOrCreate(
+    getOrCreate(registry, queryClient, () => new Map<string, Set<PendingPatch>>()),
+    String(key),
+    () => new Set(),
+  )
 
 export const mergeFields: ApplyPatch<unknown, unknown> = (data, patch) => ({
   ...(data as CustomData),

@@ -1,5 +1,10 @@
-import { Credentials, type User } from '@react-custom-data/client'
-import { useAuthOperations, type AuthTools, type OperationState } from './useAuthOperations'
+import { Credentials, type App, type User } from '@react-custom-data/client'
+import {
+  logInOnce,
+  useAuthOperations,
+  type Operations,
+  type OperationState,
+} from './useAuthOperations'
 
 /** The operations `useAuth()` runs, as its `operation` field names them. */
 export type AuthOperation =
@@ -30,26 +35,28 @@ export interface UseAuthResult extends OperationState<AuthOperation> {
   readonly logInWithFunction: (payload: Record<string, unknown>) => Promise<User>
 }
 
-type LogIn = Exclude<AuthOperation, 'logOut'>
+/** Email/password credentials from what both auth hooks' email logins take. */
+export const emailPasswordCredentials = ({
+  email,
+  password,
+}: {
+  email: string
+  password: string
+}): Credentials => Credentials.emailPassword(email, password)
 
-// The credentials of each login action, from its arguments.
-const CREDENTIALS: Record<LogIn, (...args: never[]) => Credentials> = {
-  logIn: (credentials: Credentials) => credentials,
-  logInWithAnonymous: () => Credentials.anonymous(),
-  logInWithEmailPassword: ({ email, password }: { email: string; password: string }) =>
-    Credentials.emailPassword(email, password),
-  logInWithApiKey: (key: string) => Credentials.apiKey(key),
-  logInWithJWT: (token: string) => Credentials.jwt(token),
-  logInWithFunction: (payload: Record<string, unknown>) => Credentials.function(payload),
+// Every login action: its credentials, from its arguments, logged in with.
+const authOperations = (app: App): Operations => {
+  const logIn = (credentials: Credentials) => logInOnce(app, credentials)
+  return {
+    logIn,
+    logInWithAnonymous: () => logIn(Credentials.anonymous()),
+    logInWithEmailPassword: (details: { email: string; password: string }) =>
+      logIn(emailPasswordCredentials(details)),
+    logInWithApiKey: (key: string) => logIn(Credentials.apiKey(key)),
+    logInWithJWT: (token: string) => logIn(Credentials.jwt(token)),
+    logInWithFunction: (payload: Record<string, unknown>) => logIn(Credentials.function(payload)),
+  }
 }
-
-const authActions = ({ logIn }: AuthTools<AuthOperation>) =>
-  Object.fromEntries(
-    Object.entries(CREDENTIALS).map(([name, credentials]) => [
-      name,
-      (...args: never[]) => logIn(name as LogIn, credentials(...args)),
-    ]),
-  ) as Omit<UseAuthResult, keyof OperationState<AuthOperation>>
 
 /**
  * Authentication for every provider. Unlike `@realm/react` (realm-js #6180) each action returns
@@ -57,4 +64,4 @@ const authActions = ({ logIn }: AuthTools<AuthOperation>) =>
  * Identical logins already in flight are joined, so StrictMode's double effects and double clicks
  * never create two users. The actions keep their identity across renders.
  */
-export const useAuth = (): UseAuthResult => useAuthOperations('auth', authActions)
+export const useAuth = (): UseAuthResult => useAuthOperations<UseAuthResult>('auth', authOperations)

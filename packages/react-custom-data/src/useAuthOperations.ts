@@ -1,6 +1,7 @@
 import type { App, Credentials, User } from '@react-custom-data/client'
 import { useMutation } from '@tanstack/react-query'
 import { useMemo } from 'react'
+import { getOrCreate } from './getOrCreate'
 import { useApp } from './useApp'
 
 /** The state of the last operation an auth hook started (`useAuth`, `useEmailPasswordAuth`). */
@@ -18,14 +19,8 @@ export interface OperationState<TOperation extends string> {
   readonly logOut: () => Promise<void>
 }
 
-/** What an auth hook's actions are made of: the app, and ways to run named operations. */
-export interface AuthTools<TOperation extends string> {
-  readonly app: App
-  /** Runs one named operation through the hook, so that its state shows. */
-  readonly run: <T>(name: TOperation, fn: () => Promise<T>) => Promise<T>
-  /** Logs in as a named operation, joining an identical login already in flight. */
-  readonly logIn: (name: TOperation, credentials: Credentials) => Promise<User>
-}
+/** An auth hook's operations, by name: each returns the promise its action returns. */
+export type Operations = Record<string, (...args: never[]) => Promise<unknown>>
 
 interface Operation {
   readonly name: string
@@ -36,51 +31,47 @@ interface Operation {
 // would otherwise create two anonymous users.
 const logins = new WeakMap<App, Map<string, Promise<User>>>()
 
-const logInOnce = (app: App, credentials: Credentials): Promise<User> => {
-  let pending = logins.get(app)
-  if (!pending) logins.set(app, (pending = new Map<string, Promise<User>>()))
+/** Logs in, joining an identical login already in flight. */
+export const logInOnce = (app: App, credentials: Credentials): Promise<User> => {
+  const pending = getOrCreate(logins, app, () => new Map<string, Promise<User>>())
   const key = JSON.stringify([credentials.providerName, credentials.reuse, credentials.payload])
-  let login = pending.get(key)
-  if (!login) {
-    login = app.logIn(credentials).finally(() => pending.delete(key))
-    pending.set(key, login)
-  }
-  return login
+  return getOrCreate(pending, key, () => app.logIn(credentials).finally(() => pending.delete(key)))
 }
 
 /**
- * An auth hook: one react-query mutation runs its named operations, each action returns its own
- * promise, and the hook shows the state of the last one. `createActions` lives at module level,
- * so the actions keep their identity across renders and effects can depend on them.
+ * An auth hook: one react-query mutation runs its named operations (those `createOperations`
+ * makes for the app, plus `logOut`), each action returns its own promise, and the hook shows the
+ * state of the last one. `createOperations` lives at module level, so the actions keep their
+ * identity across renders and effects can depend on them.
  */
-export const useAuthOperations = <TOperation extends string, TActions>(
+export const useAuthOperations = <TResult extends OperationState<string>>(
   scope: string,
-  createActions: (tools: AuthTools<TOperation | 'logOut'>) => TActions,
-): TActions & OperationState<TOperation | 'logOut'> => {
+  createOperations: (app: App) => Operations,
+): TResult => {
   const app = useApp()
   const mutation = useMutation<unknown, Error, Operation>({
     mutationKey: ['react-custom-data', scope],
     mutationFn: (operation) => operation.run(),
   })
-  const { mutateAsync, reset, variables } = mutation
+  const { mutateAsync, reset, variables, status, isPending, error } = mutation
   const actions = useMemo(() => {
-    const run = <T>(name: string, fn: () => Promise<T>) =>
-      mutateAsync({ name, run: fn }) as Promise<T>
-    return {
-      ...createActions({
-        app,
-        run,
-        logIn: (name, credentials) => run(name, () => logInOnce(app, credentials)),
-      }),
-      logOut: () => run('logOut', async () => app.currentUser?.logOut()),
+    const operations: Operations = {
+      ...createOperations(app),
+      logOut: async () => app.currentUser?.logOut(),
     }
-  }, [app, mutateAsync, createActions])
+    return Object.fromEntries(
+      Object.entries(operations).map(([name, operation]) => [
+        name,
+        (...args: never[]) => mutateAsync({ name, run: () => operation(...args) }),
+      ]),
+    )
+  }, [app, mutateAsync, createOperations])
   return {
     ...actions,
-    status: mutation.status,
-    isPending: mutation.isPending,
-    error: mutation.error,
-    operation: (variables?.name as TOperation | undefined) ?? null,
+    status,
+    isPending,
+    error,
+    operation: variables?.name ?? null,
     reset,
-  }
+  } as TResult
 }

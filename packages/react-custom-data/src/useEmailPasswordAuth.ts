@@ -1,5 +1,11 @@
-import { Credentials, type App, type User } from '@react-custom-data/client'
-import { useAuthOperations, type AuthTools, type OperationState } from './useAuthOperations'
+import type { App, User } from '@react-custom-data/client'
+import { emailPasswordCredentials } from './useAuth'
+import {
+  logInOnce,
+  useAuthOperations,
+  type Operations,
+  type OperationState,
+} from './useAuthOperations'
 
 /** The operations `useEmailPasswordAuth()` runs, as its `operation` field names them. */
 export type EmailPasswordOperation =
@@ -40,8 +46,6 @@ export interface UseEmailPasswordAuthResult extends OperationState<EmailPassword
   ) => Promise<void>
 }
 
-type Flow = Exclude<EmailPasswordOperation, 'logIn' | 'logOut'>
-type Flows = Pick<UseEmailPasswordAuthResult, Flow>
 type Account = App['emailPasswordAuth']
 
 /**
@@ -54,26 +58,21 @@ type Account = App['emailPasswordAuth']
  * await logIn({ email, password })
  */
 export const useEmailPasswordAuth = (): UseEmailPasswordAuthResult =>
-  useAuthOperations('emailPasswordAuth', emailPasswordActions)
+  useAuthOperations<UseEmailPasswordAuthResult>('emailPasswordAuth', emailPasswordOperations)
 
 // Module level, so that the actions keep their identity across renders. Every flow is a method
 // of `app.emailPasswordAuth` under realm-web's name (`registerUser`, `confirmUser`, then the same
-// names), so the actions are made from its methods (a test checks that all of them are there).
-const emailPasswordActions = ({ app, run, logIn }: AuthTools<EmailPasswordOperation>) => {
+// names), so the operations are made from its methods (a test checks that all of them are there).
+const emailPasswordOperations = (app: App): Operations => {
   const account = app.emailPasswordAuth
-  const methods = Object.keys(account) as (keyof Account)[]
   return {
-    ...(Object.fromEntries(
-      methods.map((method) => {
-        const flow = method.replace(/User$/, '') as Flow
-        return [
-          flow,
-          (...args: unknown[]) =>
-            run(flow, () => (account[method] as (...a: unknown[]) => Promise<void>)(...args)),
-        ]
-      }),
-    ) as Flows),
-    logIn: ({ email, password }: { email: string; password: string }) =>
-      logIn('logIn', Credentials.emailPassword(email, password)),
+    ...Object.fromEntries(
+      (Object.keys(account) as (keyof Account)[]).map((method) => [
+        method.replace(/User$/, ''),
+        (...args: unknown[]) => (account[method] as (...a: unknown[]) => Promise<void>)(...args),
+      ]),
+    ),
+    logIn: (details: { email: string; password: string }) =>
+      logInOnce(app, emailPasswordCredentials(details)),
   }
 }

@@ -2,7 +2,6 @@ import type { CustomData } from '@react-custom-data/client'
 import { useQueryClient, type UseMutationResult } from '@tanstack/react-query'
 import { customDataQueryKey } from './customDataQueryKey'
 import { addPendingPatch, mergeFields, withPendingPatches, type ApplyPatch } from './pendingPatches'
-import { readCustomData } from './readCustomData'
 import { useApp } from './useApp'
 import { useUserMutation } from './useUserMutation'
 
@@ -57,13 +56,9 @@ export const useWriteCustomData = <TData extends object = CustomData, TPatch = P
     ['writeCustomData', functionName],
     async (user, patch: TPatch) => {
       const queryKey = customDataQueryKey(app.id, user.id)
-      const confirmed = (): TData => {
-        const data = readCustomData<TData>(user)
-        if (data instanceof Error) throw data
-        return data
-      }
       // The confirmed document under the optimistic writes still pending (this one included).
-      const shown = (): unknown => withPendingPatches(queryClient, queryKey, confirmed())
+      // `customData` throws when the token cannot carry the document (PROTOCOL.md §17.4).
+      const shown = (): unknown => withPendingPatches(queryClient, queryKey, user.customData)
       validate?.(apply(shown(), patch))
       const settle = optimistic && addPendingPatch(queryClient, queryKey, { patch, apply })
       try {
@@ -73,7 +68,8 @@ export const useWriteCustomData = <TData extends object = CustomData, TPatch = P
         // A server that sends X-Refreshed-Access-Token (PROTOCOL.md §17.3) already gave the
         // client the new document; any other needs one refresh.
         if (user.accessToken === tokenBefore) await user.refreshCustomData()
-        return validate ? validate(confirmed()) : confirmed()
+        const confirmed = user.customData as TData
+        return validate ? validate(confirmed) : confirmed
       } finally {
         if (settle) {
           settle()
