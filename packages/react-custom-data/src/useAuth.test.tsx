@@ -5,6 +5,7 @@ import { StrictMode, useEffect, type ReactNode } from 'react'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createTestApp,
+  holdRequests,
   providerFor,
   renderAuthHook,
   requestsSince,
@@ -41,7 +42,10 @@ describe('useAuth against the real server', () => {
   const renderAuth = (app = createTestApp(server.url)) => renderAuthHook(app, useAuth)
 
   it('logInWithAnonymous resolves with the user, now current, and tracks the operation', async () => {
-    const { app, result } = renderAuth()
+    // The login is held at the client until the pending state was seen: a fast server would
+    // otherwise answer before the first check.
+    const hold = holdRequests((url) => url.endsWith('/auth/providers/anon-user/login'))
+    const { app, result } = renderAuth(createTestApp(server.url, { fetch: hold.fetch }))
     expect(result.current.auth).toMatchObject({ status: 'idle', operation: null, error: null })
     let pending: Promise<User> | undefined
     act(() => {
@@ -51,6 +55,7 @@ describe('useAuth against the real server', () => {
     if (!started) throw new Error('logInWithAnonymous did not return a promise')
     await waitFor(() => expect(result.current.auth.isPending).toBe(true))
     expect(result.current.auth.operation).toBe('logInWithAnonymous')
+    hold.release()
     const user = await act(() => started)
     expect(user).toBe(app.currentUser)
     expect(result.current.user).toBe(user)
