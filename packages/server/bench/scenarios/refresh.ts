@@ -12,6 +12,17 @@ export const scenario: BenchScenario = {
   async prepare(target) {
     const logins = await Promise.all(Array.from({ length: 16 }, () => target.anonymousLogin()))
     // Give half of them custom data, so the lookup finds a document as often as not.
+    await Promise.all(
+      logins
+        .filter((_, i) => i % 2 === 0)
+        .map((login) =>
+          target.post(
+            `/app/${target.appId}/functions/call`,
+            { name: 'writeCustomUserData', arguments: [{ favoriteFood: 'pizza', theme: 'dark' }] },
+            login.access_token,
+          ),
+        ),
+    )
     return logins.map((login) => ({
       method: 'POST',
       path: '/api/client/v2.0/auth/session',
