@@ -22,15 +22,21 @@ export const autoRefresh = (
     scheduledFor = token
     clearTimeout(timer)
     if (!record?.refreshToken || !token || !record.accessTokenExpiresAt) return
-    const delay =
-      record.accessTokenExpiresAt - refreshMargin(token) * (1 + Math.random()) - Date.now()
-    // A failed refresh is retried by the next request that needs the token.
-    timer = setTimeout(
-      () => void refresh(record.id, token).catch(() => undefined),
-      // A negative delay fires at once, as it should for a token already due.
-      Math.min(delay, MAX_DELAY_MS),
-    )
-    ;(timer as { unref?: () => void }).unref?.()
+    const margin = refreshMargin(token)
+    const arm = (delay: number): void => {
+      timer = setTimeout(
+        () =>
+          void refresh(record.id, token).catch(() => {
+            // Offline or the server down (the transport has already retried): try again a margin
+            // later, unless the token changed meanwhile (another tab refreshed, or a logout).
+            if (scheduledFor === token) arm(margin)
+          }),
+        // A negative delay fires at once, as it should for a token already due.
+        Math.min(delay, MAX_DELAY_MS),
+      )
+      ;(timer as { unref?: () => void }).unref?.()
+    }
+    arm(record.accessTokenExpiresAt - margin * (1 + Math.random()) - Date.now())
   }
   schedule(store.getState())
   store.subscribe(schedule)

@@ -230,6 +230,30 @@ describe.each(testStores())('the token lifecycle against the real server on $kin
     await sleep(1200)
     expect(server.requests.length).toBe(afterLogout)
   })
+  it('background refresh: one that failed for the network is tried again, not given up', async () => {
+    // The network is down for refreshes (a failure the real server cannot produce): the
+    // transport's own retries give up, and the background refresh must try again later.
+    let offline = false
+    let failedAttempts = 0
+    const flaky: typeof fetch = async (input, init) => {
+      const url = input instanceof Request ? input.url : input.toString()
+      if (offline && url.endsWith('/auth/session')) {
+        failedAttempts++
+        throw new TypeError('fetch failed')
+      }
+      return fetch(input, init)
+    }
+    const user = await logIn({ autoRefresh: true, fetch: flaky })
+    const first = user.accessToken
+    offline = true
+    // More attempts than one request's retries (4): the background refresh came back.
+    await vi.waitFor(() => expect(failedAttempts).toBeGreaterThan(4), { timeout: 12_000 })
+    expect(user.accessToken).toBe(first)
+    offline = false
+    await vi.waitFor(() => expect(user.accessToken).not.toBe(first), { timeout: 8000 })
+    expect(server.requests).toContain(REFRESH)
+    await user.logOut()
+  }, 25_000)
 })
 
 describe('H11: a device clock that is off does not matter', () => {
