@@ -229,6 +229,79 @@ describe.each(testStores())('the collection API on $kind', (storeKind) => {
       expect(await docs.countDocuments()).toBe(4)
     })
 
+    it('findOne, updateOne, deleteOne and limited finds read only as far as their matches', async () => {
+      // 450 documents; `hit: 1` on three of them, far apart, so pages cross the batches a partial
+      // read takes. Numbers are left to mingo (no SQL narrowing), so every row is a candidate. The store is the real one, wrapped to count the rows it hands back.
+      let rowsRead = 0
+      const counting: Store = {
+        ...store,
+        query: async <TRow>(sql: string, params?: readonly unknown[]) => {
+          const rows = await store.query<TRow>(sql, params)
+          if (sql.includes('FROM documents')) rowsRead += rows.length
+          return rows
+        },
+        transaction: (fn) =>
+          store.transaction((tx) =>
+            fn({
+              ...tx,
+              query: async <TRow>(sql: string, params?: readonly unknown[]) => {
+                const rows = await tx.query<TRow>(sql, params)
+                if (sql.includes('FROM documents')) rowsRead += rows.length
+                return rows
+              },
+            }),
+          ),
+      }
+      const docs = collection({ store: counting })
+      await docs.insertMany(
+        Array.from({ length: 450 }, (_, n) => ({
+          _id: n,
+          hit: [10, 250, 449].includes(n) ? 1 : 0,
+        })),
+      )
+      const read = async <T>(operation: () => Promise<T>): Promise<[T, number]> => {
+        rowsRead = 0
+        const result = await operation()
+        return [result, rowsRead]
+      }
+
+      const [first, firstRows] = await read(() => docs.findOne({ hit: 1 }))
+      expect(first).toEqual({ _id: 10, hit: 1 })
+      expect(firstRows).toBeLessThan(450)
+      const [two, twoRows] = await read(() => docs.find({ hit: 1 }, { limit: 2 }))
+      expect(two.map((doc) => doc._id)).toEqual([10, 250])
+      expect(twoRows).toBeLessThan(450)
+      expect((await docs.find({ hit: 1 }, { skip: 1, limit: 5 })).map((doc) => doc._id)).toEqual([
+        250, 449,
+      ])
+      expect(await docs.count({ hit: 1 }, { limit: 2 })).toBe(2)
+      expect(await docs.count({ hit: 1 })).toBe(3)
+      // A sort needs every match: the last document comes first.
+      expect(await docs.findOne({ hit: 1 }, { sort: { _id: -1 } })).toEqual({
+        _id: 449,
+        hit: 1,
+      })
+
+      const [updated, updateRows] = await read(() =>
+        docs.updateOne({ hit: 1 }, { $set: { seen: true } }),
+      )
+      expect(updated).toEqual({ matchedCount: 1, modifiedCount: 1 })
+      expect(updateRows).toBeLessThan(450)
+      expect((await docs.find({ seen: true })).map((doc) => doc._id)).toEqual([10])
+      expect(await docs.deleteOne({ hit: 1 })).toEqual({ deletedCount: 1 })
+      expect((await docs.find({ hit: 1 })).map((doc) => doc._id)).toEqual([250, 449])
+      expect(await docs.replaceOne({ hit: 1 }, { hit: 'replaced' })).toMatchObject({
+        matchedCount: 1,
+      })
+      expect(await docs.findOne({ hit: 'replaced' })).toEqual({ _id: 250, hit: 'replaced' })
+      // Nothing matches: every row is read, and the answer says so.
+      expect(await docs.findOne({ hit: 'nowhere' })).toBeNull()
+      expect(await docs.updateMany({ hit: 0 }, { $set: { bulk: 1 } })).toEqual({
+        matchedCount: 447,
+        modifiedCount: 447,
+      })
+    })
+
     it('distinct (the manual example)', async () => {
       // https://www.mongodb.com/docs/manual/reference/method/db.collection.distinct/
       const inventory = collection()

@@ -140,6 +140,15 @@ export interface CollectionOptions {
 /** MongoDB's document size limit. */
 const BSON_MAX_BYTES = 16 * 1024 * 1024
 const MAX_ATTEMPTS = 4
+// How many rows one read of a partial load (`findOne`, `updateOne`, `find().limit(n)`) takes.
+const LOAD_BATCH_ROWS = 200
+
+/** How much of a filter's matches `load` reads, and whether it locks them for a write. */
+interface LoadOptions {
+  readonly forUpdate?: boolean
+  /** Stop after this many matches (undefined: all of them). */
+  readonly wanted?: number | undefined
+}
 
 interface Row extends Viewed {
   readonly id: string
@@ -210,24 +219,44 @@ export const createCollection = (options: CollectionOptions): Collection => {
   const withAccessFilter = (filter: Document): Document =>
     access.queryFilter ? { $and: [filter, access.queryFilter] } : filter
 
-  /** The documents matching `filter` that the caller may read, in natural (insertion) order. */
-  const load = async (q: Queryable, filter: Document, forUpdate: boolean): Promise<Row[]> => {
+  /**
+   * The documents matching `filter` that the caller may read, in natural (insertion) order: all
+   * of them, or only the first `wanted`. Those are read in batches that stop once enough matched,
+   * so `findOne`, `updateOne` or `find().limit(n)` on a large collection neither reads nor (for a
+   * write) locks every row the SQL narrowing lets through.
+   */
+  const load = async (
+    q: Queryable,
+    filter: Document,
+    { forUpdate = false, wanted = Number.POSITIVE_INFINITY }: LoadOptions = {},
+  ): Promise<Row[]> => {
     const full = withAccessFilter(filter)
     const test = compileFilter(full)
     const narrowing = narrowFilter(full, { userIdField, firstParam: 3 })
     const where = ['db = $1', 'coll = $2', ...narrowing.clauses].join(' AND ')
-    const rows = await q.query<{ id: string; doc: unknown }>(
-      `SELECT id, doc FROM documents WHERE ${where} ORDER BY seq${forUpdate ? ' FOR UPDATE' : ''}`,
-      [db, coll, ...narrowing.params],
-    )
+    const batched = Number.isFinite(wanted)
+    const afterParam = `$${3 + narrowing.params.length}`
     const found: Row[] = []
-    for (const row of rows) {
-      const doc = fromStored(row.doc)
-      if (!access.canRead(doc)) continue
-      const viewed = viewOf(doc)
-      if (test(viewed.view)) found.push({ id: row.id, stored: row.doc, ...viewed })
+    let after: string | undefined
+    for (;;) {
+      const rows = await q.query<{ id: string; doc: unknown; seq: string | number | bigint }>(
+        `SELECT id, doc, seq FROM documents WHERE ${where}` +
+          (after === undefined ? '' : ` AND seq > ${afterParam}`) +
+          ` ORDER BY seq${batched ? ` LIMIT ${LOAD_BATCH_ROWS}` : ''}${forUpdate ? ' FOR UPDATE' : ''}`,
+        [db, coll, ...narrowing.params, ...(after === undefined ? [] : [after])],
+      )
+      for (const row of rows) {
+        const doc = fromStored(row.doc)
+        if (!access.canRead(doc)) continue
+        const viewed = viewOf(doc)
+        if (!test(viewed.view)) continue
+        found.push({ id: row.id, stored: row.doc, ...viewed })
+        if (found.length >= wanted) return found
+      }
+      const last = rows.at(-1)
+      if (!batched || rows.length < LOAD_BATCH_ROWS || !last) return found
+      after = String(last.seq)
     }
-    return found
   }
 
   /** A document ready to be stored, or a MongoDB-style error saying why it cannot be. */
@@ -371,7 +400,8 @@ export const createCollection = (options: CollectionOptions): Collection => {
     // Refuse a malformed update even when nothing matches, as MongoDB does.
     applyUpdate({}, update, { isInsert: true, now: now(), arrayFilters })
     return write<Modification>(lockFor(filter), async (tx) => {
-      let rows = await load(tx, filter, true)
+      // One document without a sort is the first match: no need to read past it.
+      let rows = await load(tx, filter, { forUpdate: true, wanted: many || sort ? undefined : 1 })
       if (sort) rows = sortViewed(rows, sort) as Row[]
       const targets = many ? rows : rows.slice(0, 1)
       const touched: unknown[] = []
@@ -413,7 +443,7 @@ export const createCollection = (options: CollectionOptions): Collection => {
     const replacement = checkReplacement(replacementArg)
     const sort = checkSort(opts.sort)
     return write<Modification>(lockFor(filter), async (tx) => {
-      let rows = await load(tx, filter, true)
+      let rows = await load(tx, filter, { forUpdate: true, wanted: sort ? undefined : 1 })
       if (sort) rows = sortViewed(rows, sort) as Row[]
       const [row] = rows
       if (row) {
@@ -456,7 +486,7 @@ export const createCollection = (options: CollectionOptions): Collection => {
     const filter = checkFilter(filterArg)
     const sort = checkSort(sortArg)
     return write(lockFor(filter), async (tx) => {
-      let rows = await load(tx, filter, true)
+      let rows = await load(tx, filter, { forUpdate: true, wanted: many || sort ? undefined : 1 })
       if (sort) rows = sortViewed(rows, sort) as Row[]
       const targets = many ? rows : rows.slice(0, 1)
       for (const row of targets) await deleteRow(tx, row)
@@ -473,7 +503,9 @@ export const createCollection = (options: CollectionOptions): Collection => {
       const sort = checkSort(opts.sort)
       const skip = checkCount(opts.skip, 'skip')
       const limit = checkCount(opts.limit, 'limit')
-      let rows: Viewed[] = await load(store, filter, false)
+      // Without a sort, a limited page is the first skip + limit matches.
+      const wanted = sort || limit === 0 ? undefined : skip + limit
+      let rows: Viewed[] = await load(store, filter, { wanted })
       if (sort) rows = sortViewed(rows, sort)
       const page = rows.slice(skip, limit > 0 ? skip + limit : undefined)
       return project(
@@ -491,7 +523,8 @@ export const createCollection = (options: CollectionOptions): Collection => {
       const filter = checkFilter(filterArg)
       const skip = checkCount(opts.skip, 'skip')
       const limit = checkCount(opts.limit, 'limit')
-      const total = Math.max(0, (await load(store, filter, false)).length - skip)
+      const wanted = limit > 0 ? skip + limit : undefined
+      const total = Math.max(0, (await load(store, filter, { wanted })).length - skip)
       return limit > 0 ? Math.min(total, limit) : total
     },
 
@@ -501,7 +534,7 @@ export const createCollection = (options: CollectionOptions): Collection => {
       if (typeof field !== 'string' || field === '') {
         throw mongoError('distinct needs a field name')
       }
-      const rows = await load(store, checkFilter(filterArg), false)
+      const rows = await load(store, checkFilter(filterArg))
       const seen = new Map<string, unknown>()
       for (const row of rows) {
         const value: unknown = resolve(row.doc, field)
@@ -522,7 +555,7 @@ export const createCollection = (options: CollectionOptions): Collection => {
         isPlainObject(first) && Object.keys(first).length === 1 && isPlainObject(first.$match)
           ? first.$match
           : {}
-      const rows = await load(store, leadingMatch, false)
+      const rows = await load(store, leadingMatch)
       return aggregateViews(
         rows.map((row) => row.view),
         pipeline,
