@@ -1,8 +1,9 @@
 import type { TestServer } from '@react-custom-data/server/testing'
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { act, renderHook, waitFor } from '@testing-library/react'
+import { type } from 'arktype'
 import * as v from 'valibot'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import { z } from 'zod'
 import { createCustomDataHooks } from './createCustomDataHooks'
 import { CustomDataValidationError } from './CustomDataValidationError'
@@ -122,6 +123,35 @@ describe('createCustomDataHooks against the real server', () => {
       result.current.write.write({ favoriteFood: 'sushi' }).catch((error: unknown) => error),
     )
     expect(String(refused)).toContain('this write is refused')
+  })
+
+  it('works with arktype: valid data typed, invalid data an error state with its issues', async () => {
+    const hooks = createCustomDataHooks({
+      schema: type({ favoriteFood: 'string', 'theme?': "'light' | 'dark'" }),
+    })
+    const app = createTestApp(server.url)
+    await anonymousUserWith(app, { favoriteFood: 'pizza', theme: 'dark' })
+    const { result } = renderHook(() => ({ ...hooks.useCustomData() }), {
+      wrapper: providerFor(app),
+    })
+    // arktype keeps keys it does not declare (the document's _id and userId), unlike zod.
+    expect(result.current.data).toMatchObject({ favoriteFood: 'pizza', theme: 'dark' })
+    expectTypeOf(result.current.data).toEqualTypeOf<
+      { favoriteFood: string; theme?: 'light' | 'dark' } | undefined
+    >()
+
+    const other = createTestApp(server.url)
+    await anonymousUserWith(other, { favoriteFood: 'pizza', theme: 'neon' })
+    const { result: invalid } = renderHook(() => ({ ...hooks.useCustomData() }), {
+      wrapper: providerFor(other),
+    })
+    expect(invalid.current.status).toBe('error')
+    expect(invalid.current.data).toBeUndefined()
+    const error = invalid.current.error as CustomDataValidationError
+    expect(error).toBeInstanceOf(CustomDataValidationError)
+    // arktype's path arrays carry a cache of their own: compare their elements.
+    expect(error.issues.map((issue) => [...(issue.path ?? [])])).toEqual([['theme']])
+    expect(error.message).toMatch(/custom data does not match the schema: theme: /)
   })
 
   it('refuses an asynchronous schema with a clear error state', async () => {
