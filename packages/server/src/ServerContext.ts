@@ -6,6 +6,7 @@ import type { Mailer } from './auth/Mailer'
 import type { Clock } from './Clock'
 import type { CollectionProvider } from './collection/createCollectionProvider'
 import type { FunctionRunner } from './functions/FunctionRunner'
+import type { AccountBackoffRules } from './auth/accountBackoff'
 import type { RateLimiter } from './http/createRateLimiter'
 import type { Store } from './store/Store'
 
@@ -53,6 +54,8 @@ export interface ServerContext {
   readonly mailer: Mailer
   /** Null when rate limits are off. */
   readonly rateLimiter: RateLimiter | null
+  /** The per-account backoff on failed password logins; null when rate limits are off. */
+  readonly accountBackoff: AccountBackoffRules | null
   /** The HMAC key that derives rotated refresh tokens (auth/refreshTokens.ts). */
   readonly rotationSecret: Buffer
   /**

@@ -34,7 +34,7 @@ Options (each has an environment variable; the flag wins):
   --trusted-proxy <address>      believe X-Forwarded-* from it; repeatable      TRUSTED_PROXIES (a,b)
   --public-url <url>             the URL clients reach the server at            PUBLIC_URL
                                  (answered by location discovery)
-  --rate-limits <on|off>         per-IP limits on logins and refresh (on)       RATE_LIMITS
+  --rate-limits <on|off>         per-IP and per-account login limits (on)       RATE_LIMITS
   --drain-timeout <ms>           how long shutdown waits for requests (10000)   DRAIN_TIMEOUT_MS
   --static <folder>              also serve this built web app (its index.html  STATIC_DIR
                                  for unknown pages); API routes keep priority

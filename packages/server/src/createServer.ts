@@ -20,6 +20,7 @@ import { ensureUserIdIndex } from './collection/userIdIndex'
 import { createFunctionRuntime, type FunctionLimits } from './functions/createFunctionRuntime'
 import { resolveValues } from './functions/resolveValues'
 import type { FunctionRunner } from './functions/FunctionRunner'
+import { DEFAULT_ACCOUNT_BACKOFF, type AccountBackoffRules } from './auth/accountBackoff'
 import {
   createRateLimiter,
   DEFAULT_RATE_LIMITS,
@@ -92,8 +93,16 @@ export interface CreateServerOptions {
    * (`X-Forwarded-Proto`, `X-Forwarded-Host`).
    */
   readonly publicUrl?: string
-  /** Per-IP limits (RELIABILITY.md §2.3); `false` turns them off. Default: `DEFAULT_RATE_LIMITS`. */
+  /**
+   * Per-IP limits (RELIABILITY.md §2.3); `false` turns them off, and the per-account backoff
+   * with them. Default: `DEFAULT_RATE_LIMITS`.
+   */
   readonly rateLimits?: Partial<RateLimitRules> | false
+  /**
+   * The pause on an account after failed password logins (RELIABILITY.md C6). Default:
+   * `DEFAULT_ACCOUNT_BACKOFF` (10 failures, then 1 s doubling up to 15 min), off with `rateLimits`.
+   */
+  readonly accountBackoff?: Partial<AccountBackoffRules>
   /** argon2id cost and concurrency. Default: OWASP's m=19456 KiB, t=2, p=1. */
   readonly passwordHashing?: PasswordHasherOptions & { readonly params?: Argon2Params }
   /** Password length bounds for new local-userpass passwords, in characters. Default 8 to 256. */
@@ -228,6 +237,10 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
       options.rateLimits === false
         ? null
         : createRateLimiter({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }, clock),
+    accountBackoff:
+      options.rateLimits === false
+        ? null
+        : { ...DEFAULT_ACCOUNT_BACKOFF, ...options.accountBackoff },
     rotationSecret,
     secret,
   }

@@ -1,5 +1,6 @@
 import { ErrorCode, ServiceError } from '../http/ServiceError'
 import type { ServerContext } from '../ServerContext'
+import { clearLoginFailures, enforceAccountBackoff, recordLoginFailure } from './accountBackoff'
 import { checkPassword, requireString } from './checkCredentialsInput'
 import type { LoginSubject } from './LoginSubject'
 import { findAccount, identityOfAccount, setPasswordHash } from './userpassAccounts'
@@ -11,7 +12,8 @@ const invalidCredentials = (): ServiceError =>
  * Checks `username` and `password` (PROTOCOL.md §3.2). An unknown address and a wrong password get
  * the same answer after the same work (a dummy verification, RELIABILITY.md A3); "not confirmed" is
  * said only once the password checked out (A4). A hash made with older parameters is replaced with
- * one at today's (A12).
+ * one at today's (A12). Failed logins pause the account, known or not, after ten (C6); a correct
+ * password clears the count (C7).
  */
 export const loginWithPassword = async (
   ctx: ServerContext,
@@ -23,13 +25,20 @@ export const loginWithPassword = async (
     // Logins accept any length down to one character: the policy is for new passwords only.
     passwordMinLength: 1,
   })
+  const backoff = ctx.accountBackoff
+  if (backoff) await enforceAccountBackoff(ctx.store, ctx.clock, email)
+  const failed = async (): Promise<never> => {
+    if (backoff) await recordLoginFailure(ctx.store, email, { clock: ctx.clock, rules: backoff })
+    throw invalidCredentials()
+  }
   const account = await findAccount(ctx.store, email)
   if (!account) {
     await ctx.passwords.verifyDummy(password)
-    throw invalidCredentials()
+    return failed()
   }
   const check = await ctx.passwords.verify(account.password_hash, password)
-  if (!check.valid) throw invalidCredentials()
+  if (!check.valid) return failed()
+  if (backoff) await clearLoginFailures(ctx.store, email)
   if (account.user_id === null) {
     throw new ServiceError(401, ErrorCode.UserNotConfirmed, 'confirmation required')
   }

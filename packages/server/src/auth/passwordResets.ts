@@ -1,6 +1,7 @@
 import type { ProviderConfig } from '../appFolder/AppConfig'
 import { ErrorCode, ServiceError } from '../http/ServiceError'
 import type { ServerContext } from '../ServerContext'
+import { clearLoginFailures } from './accountBackoff'
 import { checkPassword } from './checkCredentialsInput'
 import { invalidTokenError } from './confirmUser'
 import { callStatusFunction } from './functionStatus'
@@ -19,6 +20,8 @@ const applyNewPassword = async (
   await ctx.store.transaction(async (tx) => {
     await setPasswordHash(tx, input.email, hash)
     if (input.userId) await revokeUserSessions(tx, ctx.clock, input.userId)
+    // A new password starts with a clean slate (RELIABILITY.md C7).
+    await clearLoginFailures(tx, input.email)
   })
 }
 

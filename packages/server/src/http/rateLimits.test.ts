@@ -45,11 +45,14 @@ describe.each(testStores())('per-IP rate limits on $kind', (storeKind) => {
       req.on('error', reject)
       req.end(body)
     })
+  // Each login names another address: these tests are about addresses of clients, and one
+  // account guessed at 10 times pauses by itself (the per-account backoff, accountBackoff.test.ts).
+  let guessed = 0
   const passwordLogin = (server: TestServer, from?: string, headers?: Record<string, string>) =>
     post(server, '/auth/providers/local-userpass/login', {
       ...(from ? { from } : {}),
       ...(headers ? { headers } : {}),
-      body: { username: 'nobody@example.com', password: 'wrong password' },
+      body: { username: `nobody-${++guessed}@example.com`, password: 'wrong password' },
     })
 
   beforeAll(async () => {
@@ -139,7 +142,7 @@ describe.each(testStores())('per-IP rate limits on $kind', (storeKind) => {
       statuses.push(
         (
           await inProcess.provider('local-userpass', 'login', {
-            username: 'x@example.com',
+            username: `x-${i}@example.com`,
             password: 'wrong password',
           })
         ).status,

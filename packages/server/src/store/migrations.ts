@@ -145,6 +145,20 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 4,
+    name: 'local-userpass: failed logins per account, for the per-account backoff',
+    sql: /* sql */ `
+      -- Keyed by the lower-cased address as typed, whether or not an account has it, so that a
+      -- pause says nothing about which addresses exist.
+      CREATE TABLE login_failures (
+        account_key text PRIMARY KEY,
+        failures integer NOT NULL,
+        last_failure_at timestamptz NOT NULL,
+        blocked_until timestamptz
+      );
+    `,
+  },
+  {
     version: 50,
     name: 'documents: indexes for the collection API',
     sql: /* sql */ `
