@@ -1,8 +1,8 @@
 import type * as Client from '@react-custom-data/client'
 import { startTestServer, type TestServer } from '@react-custom-data/server/testing'
-import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { clientAppDir, sleep } from '../../packages/client/src/testUtils'
 import { launchChromium } from '../support/launchChromium'
 import { serveClientPage, type ClientPageServer } from './serveClientPage'
 
@@ -17,9 +17,8 @@ declare global {
 }
 
 const APP_ID = 'client-app'
-const appDir = fileURLToPath(new URL('../../packages/client/fixtures/client-app', import.meta.url))
+const appDir = clientAppDir
 const REFRESH = 'POST /api/client/v2.0/auth/session'
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * Two (or three) real tabs: pages of one Chromium context share localStorage, BroadcastChannel

@@ -5,8 +5,7 @@ import {
   type TestServer,
 } from '@react-custom-data/server/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Realm } from '../support/realmWeb'
-import { SharedRealmStorage } from './sdks'
+import { createRealmWebApp, Realm } from '../support/realmWeb'
 
 describe.each(testStores())('realm-web 2.0.1 against the server on $kind', (storeKind) => {
   let server: TestServer
@@ -16,13 +15,9 @@ describe.each(testStores())('realm-web 2.0.1 against the server on $kind', (stor
   afterAll(() => server.close())
 
   it('logs in anonymously, writes custom data through the function and refreshes it', async () => {
-    // Its own storage: realm-web's Node build would otherwise share users between the two store
-    // runs, and its anonymous "reuse" would pick the first run's logged-out user (PROTOCOL.md §3.7).
-    const app = new Realm.App({
-      id: 'preferences-demo',
-      baseUrl: server.url,
-      storage: new SharedRealmStorage(),
-    })
+    // Its own storage: otherwise realm-web's anonymous "reuse" would pick the first store run's
+    // logged-out user (PROTOCOL.md §3.7).
+    const app = createRealmWebApp(server.url, 'preferences-demo')
     const user = await app.logIn(Realm.Credentials.anonymous())
     expect(user.customData).toEqual({})
     await user.functions.writeCustomUserData!({ favoriteFood: 'pizza' })

@@ -5,6 +5,7 @@ import {
   type SessionStorage,
 } from '@react-custom-data/client'
 import * as Realm from 'realm-web'
+import { SharedRealmStorage } from '../support/realmWeb'
 
 /** The part of a user both SDKs share, with realm-web's names. */
 export interface SdkUser {
@@ -44,37 +45,6 @@ export interface Sdk {
     apiKey(key: string): unknown
     jwt(token: string): unknown
   }
-}
-
-type Listener = () => void
-
-/** realm-web's `Storage` interface over one Map, so a second `App` on it sees the first one's data. */
-export class SharedRealmStorage {
-  readonly #values: Map<string, string>
-  readonly #prefix: string
-  constructor(values = new Map<string, string>(), prefix = '') {
-    this.#values = values
-    this.#prefix = prefix
-  }
-  get(key: string): string | null {
-    return this.#values.get(this.#prefix + key) ?? null
-  }
-  set(key: string, value: string): void {
-    this.#values.set(this.#prefix + key, value)
-  }
-  remove(key: string): void {
-    this.#values.delete(this.#prefix + key)
-  }
-  prefix(keyPart: string): SharedRealmStorage {
-    return new SharedRealmStorage(this.#values, `${this.#prefix}${keyPart}:`)
-  }
-  clear(prefix = ''): void {
-    for (const key of [...this.#values.keys()]) {
-      if (key.startsWith(this.#prefix + prefix)) this.#values.delete(key)
-    }
-  }
-  addListener(_listener: Listener): void {}
-  removeListener(_listener: Listener): void {}
 }
 
 export const realmWebSdk: Sdk = {

@@ -2,7 +2,6 @@ import { mkdir, rm } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { demoAppDir, spawnCli } from '@react-custom-data/server/testing'
 import { launchChromium } from '../support/launchChromium'
 import { buildDemo } from './buildDemo'
 import { startDemoServer, type DemoServer } from './startDemoServer'
@@ -204,13 +203,5 @@ describe('the Preferences demo in Chromium', () => {
       .toMatch(/^Could not save: the server cannot be reached/)
     expect(await tab.getByTestId('favorite-food').textContent()).toBe('not set yet')
     await shot(tab, '13-server-down')
-  })
-
-  it('refuses to start on a --static folder that holds no built app, saying why', async () => {
-    const cli = spawnCli(['start', '--app', demoAppDir, '--static', demoAppDir, '--port', '0'])
-    expect(await cli.exited).toBe(2)
-    expect(cli.output().stderr).toContain(
-      `custom-data-server: --static: ${demoAppDir} has no index.html (build the app first)`,
-    )
   })
 })

@@ -3,6 +3,8 @@ import { demoAppDir, startTestServer, type TestServer } from '@react-custom-data
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRealmWebApp, Realm } from '../support/realmWeb'
 import {
+  shiftableClock,
+  sleep,
   startFakeServer,
   unsignedToken,
   type FakeHandler,
@@ -32,7 +34,6 @@ afterAll(() => {
 })
 
 const APP_ID = 'preferences-demo'
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Runs `operation` and answers how many requests the server saw, location discovery aside. */
 const countAt = async (requests: string[], operation: () => Promise<unknown>): Promise<number> => {
@@ -142,7 +143,7 @@ describe('request counts against the real server without §17.3', () => {
 
 describe('request counts with an expired access token', () => {
   let server: TestServer
-  const clock = { offset: 0, now: () => Date.now() + clock.offset }
+  const clock = shiftableClock()
   beforeAll(async () => {
     server = await startTestServer({ appDir: demoAppDir, clock, accessTokenLifetime: 1 })
   })

@@ -66,7 +66,7 @@ export function Profile({ user }: { readonly user: User }): ReactNode {
         )}
         <ErrorMessage error={logOutError} action="Could not log out" />
       </section>
-      <TokenDetails settings={data} />
+      <TokenDetails />
     </>
   )
 }

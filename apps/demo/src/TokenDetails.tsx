@@ -1,7 +1,6 @@
 import { decodeJwtPayload } from '@react-custom-data/client'
 import type { ReactNode } from 'react'
 import { formatDateTime } from './formatDateTime'
-import type { Preferences } from './preferences'
 import { useAccessToken } from './useAccessToken'
 import { useNow } from './useNow'
 import { usePreferences } from './preferenceHooks'
@@ -15,14 +14,11 @@ const countdown = (ms: number): string => {
  * Where the custom data came from: the access token, decoded in the page with no request. It
  * changes whenever a new token arrives: a login, a refresh, a write, another tab.
  */
-export function TokenDetails({
-  settings,
-}: {
-  readonly settings: Pick<Preferences, 'language' | 'timeZone'>
-}): ReactNode {
+export function TokenDetails(): ReactNode {
   const token = useAccessToken()
   const now = useNow()
-  const { dataUpdatedAt } = usePreferences()
+  // The user's language and time zone format the times.
+  const { data: settings = {}, dataUpdatedAt } = usePreferences()
   if (!token) return null
   const { iat, exp } = decodeJwtPayload(token)
   return (

@@ -90,7 +90,7 @@ export const createSessionStore = (session: SessionState): SessionStore => {
 }
 
 /** A token's lifetime in milliseconds, from its own claims (immune to clock skew). */
-export const tokenLifetime = (token: string): number => {
+const tokenLifetime = (token: string): number => {
   const { exp, iat } = decodeJwtPayload(token)
   return (exp - iat) * 1000
 }

@@ -40,8 +40,7 @@ export const clientAppDir: string = fileURLToPath(
   new URL('../fixtures/client-app', import.meta.url),
 )
 
-export const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, ms))
+export { sleep } from './sleep'
 
 /** A server clock tests can move: `offset` milliseconds from real time. */
 export const shiftableClock = (): { offset: number; now(): number } => ({

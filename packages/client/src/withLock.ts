@@ -1,5 +1,5 @@
 /** How long a tab waits for another tab's lock before it takes the lock over (RELIABILITY.md H4). */
-export const LOCK_TIMEOUT_MS = 5000
+const LOCK_TIMEOUT_MS = 5000
 
 // Where the Web Locks API is missing (Node, old browsers): one queue per lock name in this realm.
 const queues = new Map<string, Promise<unknown>>()

@@ -5,8 +5,6 @@ import { getOrCreate } from './getOrCreate'
 import { AppContext } from './useApp'
 import { syncTokensToQueries } from './syncTokensToQueries'
 
-type Configuration = Omit<AppConfiguration, 'app'>
-
 const apps = new Map<string, App>()
 
 /**
@@ -23,8 +21,8 @@ const sharedApp = (configuration: AppConfiguration): App => {
 
 /** Props of `<AppProvider>`: an existing `App`, or what it takes to create one. */
 export type AppProviderProps = (
-  | ({ readonly app: App } & { readonly [K in keyof Configuration]?: never })
-  | ({ readonly app?: never } & Configuration)
+  | ({ readonly app: App } & { readonly [K in keyof AppConfiguration]?: never })
+  | ({ readonly app?: never } & AppConfiguration)
 ) & {
   /**
    * The QueryClient to keep custom data in. Default: the one already provided above, else one
@@ -48,7 +46,7 @@ export function AppProvider(props: AppProviderProps): ReactNode {
   const { app: given, queryClient: givenClient, children, ...configuration } = props
   const { id, baseUrl } = configuration
   const app = useMemo(
-    () => given ?? sharedApp(configuration as Configuration),
+    () => given ?? sharedApp(configuration as AppConfiguration),
     // The App is made once per id and URL: other settings (storage, fetch) are read at creation.
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [given, id, baseUrl],

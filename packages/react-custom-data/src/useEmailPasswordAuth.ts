@@ -46,8 +46,6 @@ export interface UseEmailPasswordAuthResult extends OperationState<EmailPassword
   ) => Promise<void>
 }
 
-type Account = App['emailPasswordAuth']
-
 /**
  * The email/password provider's flows, named as in `@realm/react`, each returning a promise; the
  * hook tracks the last one: `{ status, error, isPending, operation, reset }`.
@@ -66,11 +64,9 @@ export const useEmailPasswordAuth = (): UseEmailPasswordAuthResult =>
 const emailPasswordOperations = (app: App): Operations => {
   const account = app.emailPasswordAuth
   return {
+    // The methods are plain functions (no `this`), so they serve as they are.
     ...Object.fromEntries(
-      (Object.keys(account) as (keyof Account)[]).map((method) => [
-        method.replace(/User$/, ''),
-        (...args: unknown[]) => (account[method] as (...a: unknown[]) => Promise<void>)(...args),
-      ]),
+      Object.entries(account).map(([method, run]) => [method.replace(/User$/, ''), run]),
     ),
     logIn: (details: { email: string; password: string }) =>
       logInOnce(app, emailPasswordCredentials(details)),

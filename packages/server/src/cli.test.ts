@@ -220,4 +220,12 @@ describe('custom-data-server CLI', () => {
       stderr: expect.stringContaining('--refresh-token-rotation must be optional or required'),
     })
   })
+
+  it('refuses to start on a --static folder that holds no built app, saying why', async () => {
+    const cli = spawnCli(['start', '--app', basicAppDir, '--static', basicAppDir, '--port', '0'])
+    expect(await cli.exited).toBe(2)
+    expect(cli.output().stderr).toContain(
+      `custom-data-server: --static: ${basicAppDir} has no index.html (build the app first)`,
+    )
+  })
 })

@@ -14,9 +14,8 @@ const subfolders = async (dir: string): Promise<string[]> =>
     .map((entry) => entry.name)
     .sort()
 
-const rulesAt = async (path: string): Promise<CollectionRules | undefined> => {
-  const raw = await readJsonFile(path)
-  if (raw === undefined) return undefined
+/** Compiles the rules read from `path`; a rule this server cannot evaluate names the file. */
+const compileRules = (raw: unknown, path: string): CollectionRules => {
   try {
     return compileCollectionRules(raw)
   } catch (error) {
@@ -56,7 +55,7 @@ export const loadDataSources = async (
         if (raw !== undefined) {
           const entry = expectObject(raw, rulesPath)
           const namespace = `${optionalString(entry, 'database', rulesPath) ?? db}.${optionalString(entry, 'collection', rulesPath) ?? coll}`
-          collections.set(namespace, (await rulesAt(rulesPath)) as CollectionRules)
+          collections.set(namespace, compileRules(raw, rulesPath))
         }
         for (const ignored of ['schema.json', 'relationships.json']) {
           if ((await readJsonFile(join(collDir, ignored))) !== undefined) {
@@ -67,10 +66,12 @@ export const loadDataSources = async (
         }
       }
     }
+    const defaultRulePath = join(base, 'default_rule.json')
+    const defaultRule = await readJsonFile(defaultRulePath)
     sources.set(name, {
       name,
       collections,
-      defaultRule: (await rulesAt(join(base, 'default_rule.json'))) ?? null,
+      defaultRule: defaultRule === undefined ? null : compileRules(defaultRule, defaultRulePath),
     })
   }
   return sources

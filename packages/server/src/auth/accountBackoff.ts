@@ -53,7 +53,7 @@ export const enforceAccountBackoff = async (
 /**
  * Counts one failed password login on `email`; from the `threshold`th on, the account pauses for
  * `firstDelayMs`, doubling with each further failure up to `maxDelayMs`. Concurrent failures are
- * each counted (one upsert).
+ * each counted (one upsert), and the pause only ever grows.
  */
 export const recordLoginFailure = async (
   db: Queryable,
@@ -76,10 +76,11 @@ export const recordLoginFailure = async (
     rules.maxDelayMs,
     rules.firstDelayMs * 2 ** Math.min(failures - rules.threshold, 30),
   )
-  await db.query('UPDATE login_failures SET blocked_until = $2 WHERE account_key = $1', [
-    keyOf(email),
-    new Date(now + delay),
-  ])
+  // GREATEST: of two failures racing here, the later pause wins whichever writes last.
+  await db.query(
+    'UPDATE login_failures SET blocked_until = GREATEST(blocked_until, $2) WHERE account_key = $1',
+    [keyOf(email), new Date(now + delay)],
+  )
 }
 
 /** Forgets an account's failed logins: after a successful login or a new password (C7). */

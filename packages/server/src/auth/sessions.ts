@@ -122,19 +122,6 @@ export const findSessionByRefreshToken = async (
   return isSessionUsable(session, at.now, at.idleTimeout) ? session : undefined
 }
 
-/** Answers whether a session is still live (access tokens name their session in `baas_id`). */
-export const isSessionActive = async (
-  db: Queryable,
-  clock: Clock,
-  sessionId: string,
-): Promise<boolean> => {
-  const rows = await db.query(
-    'SELECT 1 FROM sessions WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2',
-    [sessionId, new Date(clock.now())],
-  )
-  return rows.length > 0
-}
-
 /** Revokes a session; answers whether there was a live one to revoke. */
 export const revokeSession = async (
   db: Queryable,

@@ -27,3 +27,7 @@ export const isCollectionError = (value: unknown): value is CollectionError =>
 /** A MongoDB-style refusal: the message says what is wrong, as the MongoDB server would. */
 export const mongoError = (message: string): CollectionError =>
   new CollectionError('MongoDBError', message)
+
+/** A malformed argument: the wrong shape for the action it was given to. */
+export const invalidParameter = (message: string): CollectionError =>
+  new CollectionError('InvalidParameter', message)

@@ -1,10 +1,7 @@
-import { CollectionError } from './CollectionError'
+import { invalidParameter as invalid } from './CollectionError'
 import type { Collection } from './createCollection'
 import type { Document } from './documentCodec'
 import { isPlainObject } from './isPlainObject'
-
-const invalid = (message: string): CollectionError =>
-  new CollectionError('InvalidParameter', message)
 
 const object = (value: unknown, what: string, action: string): Document => {
   if (value === undefined || value === null) return {}
@@ -27,26 +24,6 @@ const pick = (options: Document, keys: readonly string[]): Document => {
 const FIND = ['projection', 'sort', 'limit', 'skip']
 const MODIFY = ['projection', 'sort', 'upsert', 'returnNewDocument', 'returnDocument']
 const UPDATE = ['upsert', 'arrayFilters']
-
-/** The collection actions functions and clients may run, by name. */
-export const COLLECTION_ACTIONS: ReadonlySet<string> = new Set([
-  'find',
-  'findOne',
-  'count',
-  'countDocuments',
-  'distinct',
-  'aggregate',
-  'insertOne',
-  'insertMany',
-  'updateOne',
-  'updateMany',
-  'replaceOne',
-  'deleteOne',
-  'deleteMany',
-  'findOneAndUpdate',
-  'findOneAndReplace',
-  'findOneAndDelete',
-])
 
 /**
  * Runs one collection action from its name and positional arguments, as the function sandbox

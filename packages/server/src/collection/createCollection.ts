@@ -259,6 +259,21 @@ export const createCollection = (options: CollectionOptions): Collection => {
     }
   }
 
+  /**
+   * The documents a write acts on, locked: every match (`many`), or the first one, in `sort`
+   * order or else natural order. One document without a sort is the first match: the read stops
+   * there.
+   */
+  const loadTargets = async (
+    tx: Queryable,
+    filter: Document,
+    { sort, many }: { sort: ReturnType<typeof checkSort>; many: boolean },
+  ): Promise<Row[]> => {
+    let rows = await load(tx, filter, { forUpdate: true, wanted: many || sort ? undefined : 1 })
+    if (sort) rows = sortViewed(rows, sort) as Row[]
+    return many ? rows : rows.slice(0, 1)
+  }
+
   /** A document ready to be stored, or a MongoDB-style error saying why it cannot be. */
   const checkStorable = (doc: Document): string => {
     validateDocument(doc)
@@ -400,10 +415,7 @@ export const createCollection = (options: CollectionOptions): Collection => {
     // Refuse a malformed update even when nothing matches, as MongoDB does.
     applyUpdate({}, update, { isInsert: true, now: now(), arrayFilters })
     return write<Modification>(lockFor(filter), async (tx) => {
-      // One document without a sort is the first match: no need to read past it.
-      let rows = await load(tx, filter, { forUpdate: true, wanted: many || sort ? undefined : 1 })
-      if (sort) rows = sortViewed(rows, sort) as Row[]
-      const targets = many ? rows : rows.slice(0, 1)
+      const targets = await loadTargets(tx, filter, { sort, many })
       const touched: unknown[] = []
       let first: { before: Document; after: Document } | undefined
       for (const row of targets) {
@@ -443,9 +455,7 @@ export const createCollection = (options: CollectionOptions): Collection => {
     const replacement = checkReplacement(replacementArg)
     const sort = checkSort(opts.sort)
     return write<Modification>(lockFor(filter), async (tx) => {
-      let rows = await load(tx, filter, { forUpdate: true, wanted: sort ? undefined : 1 })
-      if (sort) rows = sortViewed(rows, sort) as Row[]
-      const [row] = rows
+      const [row] = await loadTargets(tx, filter, { sort, many: false })
       if (row) {
         if (replacement._id !== undefined && !sameValue(replacement._id, row.doc._id)) {
           throw mongoError(
@@ -486,9 +496,7 @@ export const createCollection = (options: CollectionOptions): Collection => {
     const filter = checkFilter(filterArg)
     const sort = checkSort(sortArg)
     return write(lockFor(filter), async (tx) => {
-      let rows = await load(tx, filter, { forUpdate: true, wanted: many || sort ? undefined : 1 })
-      if (sort) rows = sortViewed(rows, sort) as Row[]
-      const targets = many ? rows : rows.slice(0, 1)
+      const targets = await loadTargets(tx, filter, { sort, many })
       for (const row of targets) await deleteRow(tx, row)
       return {
         result: { deleted: targets.map((row) => row.doc) },

@@ -1,4 +1,4 @@
-import { CollectionError } from './CollectionError'
+import { invalidParameter as invalid } from './CollectionError'
 import type { Document } from './documentCodec'
 
 /** One realm-web `mongoClient` call, as the collection action it means. */
@@ -12,9 +12,6 @@ export interface ServiceActionCall {
 
 const defined = (fields: Document): Document =>
   Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
-
-const invalid = (message: string): CollectionError =>
-  new CollectionError('InvalidParameter', message)
 
 /**
  * Reads a service action (`{ name, arguments: [options], service }`, PROTOCOL.md §11): realm-web

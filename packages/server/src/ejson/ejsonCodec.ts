@@ -43,18 +43,9 @@ const relax = (value: unknown): unknown => {
   }
   // Other wrappers ($oid, $binary, $numberDecimal, ...) are the same in both modes.
   if (key?.startsWith('$')) return value
-  const out: Record<string, unknown> = {}
-  for (const [k, item] of Object.entries(object)) {
-    if (k === '__proto__') {
-      Object.defineProperty(out, k, {
-        value: relax(item),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      })
-    } else out[k] = relax(item)
-  }
-  return out
+  // fromEntries defines its keys, so an own "__proto__" key stays data (assigning it would swap
+  // the object's prototype).
+  return Object.fromEntries(Object.entries(object).map(([k, item]) => [k, relax(item)]))
 }
 
 const toNative = (value: unknown): unknown => {
@@ -70,20 +61,8 @@ const toNative = (value: unknown): unknown => {
     typeof value === 'object' &&
     Object.getPrototypeOf(value) === Object.prototype
   ) {
-    const out: Record<string, unknown> = {}
-    for (const [key, item] of Object.entries(value)) {
-      // An own "__proto__" key stays data (bson keeps it so too); assigning it would swap the
-      // object's prototype.
-      if (key === '__proto__') {
-        Object.defineProperty(out, key, {
-          value: toNative(item),
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        })
-      } else out[key] = toNative(item)
-    }
-    return out
+    // An own "__proto__" key stays data, as bson keeps it (see relax).
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, toNative(item)]))
   }
   return value
 }

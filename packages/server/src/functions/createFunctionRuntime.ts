@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os'
 import type { Worker } from 'node:worker_threads'
 import type { Logger } from 'pino'
 import type { AppConfig } from '../appFolder/AppConfig'
-import { callCollectionAction, COLLECTION_ACTIONS } from '../collection/callCollectionAction'
+import { callCollectionAction } from '../collection/callCollectionAction'
 import { isCollectionError } from '../collection/CollectionError'
 import type { CollectionProvider } from '../collection/createCollectionProvider'
 import { decodeEjson, encodeCanonical } from '../ejson/ejsonCodec'
@@ -143,7 +143,6 @@ export const createFunctionRuntime = async (
         typeof db !== 'string' ||
         typeof coll !== 'string' ||
         typeof action !== 'string' ||
-        !COLLECTION_ACTIONS.has(action) ||
         typeof payload.args !== 'string'
       ) {
         return {

@@ -597,7 +597,7 @@
     configure(configText) {
       EJSON = global.BSON.EJSON
       install('EJSON', EJSON)
-      config = toNative(EJSON.parse(configText, { relaxed: false }))
+      config = decode(configText)
       baseline = new Set(Reflect.ownKeys(global))
     },
 

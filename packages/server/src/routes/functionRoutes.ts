@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { Hono } from 'hono'
-import { isSessionActive } from '../auth/sessions'
-import { readProfile } from '../auth/users'
+import { invalidSession } from '../auth/refreshSession'
+import { queryProfile } from '../auth/users'
 import { callCollectionAction } from '../collection/callCollectionAction'
 import { isCollectionError, type CollectionError } from '../collection/CollectionError'
 import { serviceActionCall } from '../collection/serviceActionCall'
@@ -70,12 +70,13 @@ export const functionRoutes = (ctx: ServerContext): Hono =>
     if (service !== undefined && typeof service !== 'string') {
       throw new ServiceError(400, ErrorCode.InvalidParameter, '"service" must be a string')
     }
-    const [active, profile] = await Promise.all([
-      isSessionActive(ctx.store, ctx.clock, claims.baas_id),
-      readProfile(ctx.store, claims.sub, ctx.app.appId),
-    ])
-    if (!active || !profile)
-      throw new ServiceError(401, ErrorCode.InvalidSession, 'invalid session')
+    // The caller's profile, in the same query that checks its session is still live.
+    const profile = await queryProfile(ctx.store, {
+      userId: claims.sub,
+      domainId: ctx.app.appId,
+      liveSession: { id: claims.baas_id, now: ctx.clock.now() },
+    })
+    if (!profile) throw invalidSession()
     const user: FunctionUser = {
       id: profile.user_id,
       type: profile.type,
