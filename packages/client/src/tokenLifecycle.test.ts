@@ -193,6 +193,23 @@ describe.each(testStores())('the token lifecycle against the real server on $kin
     expect(app.currentUser).toBeNull()
   })
 
+  it('a refresh answered after a write keeps the newer token the write sent along (§17.3)', async () => {
+    const slow = slowRefreshAnswers()
+    const user = await logIn({ fetch: slow.fetch })
+    const refreshing = user.refreshCustomData()
+    // The server rotated the session and answered, with custom data from before the write.
+    await slow.serverAnswered
+    await user.functions.writeCustomUserData!({ favoriteFood: 'soup' })
+    const written = user.accessToken
+    expect(user.customData).toMatchObject({ favoriteFood: 'soup' })
+    slow.deliver()
+    expect(await refreshing).toMatchObject({ favoriteFood: 'soup' })
+    expect(user.accessToken).toBe(written)
+    // The rotated refresh token is adopted all the same: the next refresh works.
+    await expect(user.refreshCustomData()).resolves.toMatchObject({ favoriteFood: 'soup' })
+    expect(server.requests).toEqual([REFRESH, CALL, REFRESH])
+  })
+
   it('H5: without navigator.locks, two apps on shared storage refresh once at expiry, no logout', async () => {
     const storage = sharedMemoryStorage()
     const tabA = newApp({ storage })
