@@ -47,7 +47,7 @@ describe.each(testStores())('the demo backend on $kind', (storeKind) => {
   it('signs a newcomer up with email and password and logs them in, no email needed', async () => {
     const { user, address } = await signUp()
     expect(user.providerType).toBe('local-userpass')
-    expect(user.profile?.data).toMatchObject({ email: address })
+    expect(user.profile.email).toBe(address)
     expect(user.customData).toEqual({})
   })
 

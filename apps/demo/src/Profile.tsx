@@ -10,8 +10,7 @@ import { usePreferences } from './preferenceHooks'
 
 const whoIs = (user: User): string => {
   if (user.providerType === 'anon-user') return 'Signed in anonymously'
-  const email = user.profile?.data.email
-  return `Signed in as ${typeof email === 'string' ? email : user.id}`
+  return `Signed in as ${user.profile.email ?? user.id}`
 }
 
 /** The signed-in page: the custom data, where it came from, and what changes it. */

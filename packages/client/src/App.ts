@@ -55,6 +55,15 @@ interface RawProfile {
   data?: Record<string, unknown>
 }
 
+// The profile fields realm-web renames (`user.profile.pictureUrl`); other names stay.
+const PROFILE_NAMES = new Map([
+  ['picture', 'pictureUrl'],
+  ['first_name', 'firstName'],
+  ['last_name', 'lastName'],
+  ['min_age', 'minAge'],
+  ['max_age', 'maxAge'],
+])
+
 // A device id the server assigned: 24 hex digits, not all zero (PROTOCOL.md §3.3).
 const DEVICE_ID = /^(?!0{24})[\da-f]{24}$/i
 
@@ -179,7 +188,12 @@ export class App {
             id: identity.id,
             providerType: identity.provider_type,
           })),
-          data: data ?? {},
+          data: Object.fromEntries(
+            Object.entries(data ?? {}).map(([name, value]) => [
+              PROFILE_NAMES.get(name) ?? name,
+              value,
+            ]),
+          ),
         },
       },
       accessToken,

@@ -3,7 +3,7 @@ import { ApiKeyAuth } from './ApiKeyAuth'
 import type { Request } from './createTransport'
 import { decodeJwtPayload } from './decodeJwtPayload'
 import { deserialize } from './ejson'
-import type { SessionStore, UserProfileData, UserRecord } from './sessionStore'
+import type { SessionStore, UserIdentity, UserProfile, UserRecord } from './sessionStore'
 
 /** A user's state, as in realm-web: logged in, logged out (still listed), or removed. */
 export type UserState = 'active' | 'logged-out' | 'removed'
@@ -89,14 +89,17 @@ export class User<TCustomData extends CustomData = CustomData> {
     return this.#record?.providerType
   }
 
-  /** The profile the server reported at login; null before it is known. */
-  get profile(): UserProfileData | null {
-    return this.#record?.profile ?? null
+  /**
+   * What the provider knows about the user (`email`, `name`, `pictureUrl`, ...), as reported at
+   * login and named as in realm-web: `user.profile.email`. `{}` for a removed user.
+   */
+  get profile(): UserProfile {
+    return this.#record?.profile?.data ?? {}
   }
 
   /** The user's identities (one per provider the user logged in with). */
-  get identities(): UserProfileData['identities'] {
-    return this.profile?.identities ?? []
+  get identities(): readonly UserIdentity[] {
+    return this.#record?.profile?.identities ?? []
   }
 
   /** The device id the server assigned to this session, or null. */

@@ -18,6 +18,13 @@ export type { ProviderType } from './Credentials'
 export type { ApiKey } from './ApiKeyAuth'
 export type { EmailPasswordAuth } from './EmailPasswordAuth'
 export type { ApiErrorInit } from './ApiError'
-export type { SessionState, SessionStore, UserRecord, UserProfileData } from './sessionStore'
+export type {
+  SessionState,
+  SessionStore,
+  UserIdentity,
+  UserProfile,
+  UserProfileData,
+  UserRecord,
+} from './sessionStore'
 export type { SessionStorage } from './storage'
 export type { AccessTokenPayload } from './decodeJwtPayload'

@@ -1,12 +1,36 @@
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import { decodeJwtPayload } from './decodeJwtPayload'
 
+/**
+ * What `user.profile` holds, as in realm-web: the fields the provider knows about the user, the
+ * server's names translated to realm-web's (`picture` is `pictureUrl`, `first_name` is
+ * `firstName`, ...), other fields (custom-token metadata) as the server named them.
+ */
+export interface UserProfile {
+  readonly name?: string
+  readonly email?: string
+  readonly pictureUrl?: string
+  readonly firstName?: string
+  readonly lastName?: string
+  readonly gender?: string
+  readonly birthday?: string
+  readonly minAge?: string
+  readonly maxAge?: string
+  readonly [field: string]: unknown
+}
+
+/** One login method of a user: the provider and the user's id there. */
+export interface UserIdentity {
+  readonly id: string
+  readonly providerType: string
+}
+
 /** The profile of a user as the server reports it (PROTOCOL.md §5.3), decoded. */
 export interface UserProfileData {
+  /** `normal`, or `server` for server API keys. */
   readonly type: string
-  readonly identities: readonly { readonly id: string; readonly providerType: string }[]
-  /** Profile fields, with realm-web's names: `pictureUrl`, `firstName`, `lastName`, ... */
-  readonly data: Readonly<Record<string, unknown>>
+  readonly identities: readonly UserIdentity[]
+  readonly data: UserProfile
 }
 
 /** Everything the client keeps about one user; what storage persists and tabs exchange. */

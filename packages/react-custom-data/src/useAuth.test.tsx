@@ -121,10 +121,25 @@ describe('useAuth against the real server', () => {
   it('logs in with a JWT from your own identity provider', async () => {
     const { result } = renderAuth()
     const user = await act(() =>
-      result.current.auth.logInWithJWT(signJwt({ sub: 'external-42', name: 'Ada' })),
+      result.current.auth.logInWithJWT(
+        signJwt({
+          sub: 'external-42',
+          name: 'Ada',
+          picture: 'https://example.com/ada.png',
+          given_name: 'Augusta Ada',
+          employee: { number: 7 },
+        }),
+      ),
     )
     expect(user.providerType).toBe('custom-token')
-    expect(user.profile?.data).toMatchObject({ name: 'Ada' })
+    // Named as in realm-web: the server's `picture` and `first_name` are `pictureUrl` and
+    // `firstName`; a field the app named itself stays as it is.
+    expect(user.profile).toEqual({
+      name: 'Ada',
+      pictureUrl: 'https://example.com/ada.png',
+      firstName: 'Augusta Ada',
+      employee_number: 7,
+    })
     // The same external identity is the same user.
     await act(() => result.current.auth.logOut())
     const again = await act(() => result.current.auth.logInWithJWT(signJwt({ sub: 'external-42' })))
