@@ -34,11 +34,11 @@ export const entries: SizeEntry[] = [
     source: "export * from '@react-custom-data/client'",
     // Issue 5 asked for 6 kB (6,000 B). With every capability it asks for (realm-web's API shape:
     // emailPasswordAuth and apiKeys hang off App and User, so they cannot be tree-shaken; the
-    // profile under realm-web's field names) and the repetition taken out, the client measures
-    // about 6.7 kB; what is left is capability, and gzip already stores repeats almost for free.
-    // This budget catches growth; reaching 6,000 B means dropping a capability or moving it
-    // behind an import of its own.
-    budget: 6_750,
+    // profile under realm-web's field names, refreshProfile) and the repetition taken out, the
+    // client measures about 6.76 kB; what is left is capability, and gzip already stores repeats
+    // almost for free. This budget catches growth; reaching 6,000 B means dropping a capability or
+    // moving it behind an import of its own.
+    budget: 6_800,
   },
   {
     name: '@react-custom-data/client (App, anonymous login, callFunction)',

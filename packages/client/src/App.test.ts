@@ -185,6 +185,21 @@ describe.each(testStores())('App against the real server on $kind', (storeKind) 
     expect(echoed).toEqual(values)
   })
 
+  it('refreshProfile reads the profile again with one request, and keeps it', async () => {
+    const username = `renamed-${new ObjectId().toHexString()}`
+    const storage = createMemoryStorage()
+    const user = await newApp(storage).logIn(Credentials.function({ username, pin: 1234 }))
+    expect(user.profile).toEqual({ name: username })
+    // The same user logs in on another device under a new name; the server keeps the latest.
+    await newApp().logIn(Credentials.function({ username, pin: 1234, displayName: 'Ada' }))
+    expect(user.profile.name).toBe(username)
+    server.requests.length = 0
+    await expect(user.refreshProfile()).resolves.toEqual({ name: 'Ada' })
+    expect(user.profile).toEqual({ name: 'Ada' })
+    expect(server.requests).toEqual([`GET ${API}/auth/profile`])
+    expect(newApp(storage).currentUser?.profile).toEqual({ name: 'Ada' })
+  })
+
   it('restores users and tokens from storage in a new App (a page reload)', async () => {
     const storage = createMemoryStorage()
     const user = await newApp(storage).logIn(Credentials.anonymous())

@@ -4,6 +4,7 @@ import { autoRefresh } from './autoRefresh'
 import { createTokenManager, loggedOut } from './createTokenManager'
 import { createTransport, type Request } from './createTransport'
 import type { Credentials } from './Credentials'
+import { decodeProfile, type ProfileAnswer } from './decodeProfile'
 import { createEmailPasswordAuth, type EmailPasswordAuth } from './EmailPasswordAuth'
 import { loadSession, persistSession } from './persistSession'
 import {
@@ -46,23 +47,8 @@ interface LoginAnswer {
   refresh_token?: unknown
   user_id?: unknown
   device_id?: unknown
-  profile?: RawProfile
+  profile?: ProfileAnswer
 }
-
-interface RawProfile {
-  type?: unknown
-  identities?: { id: string; provider_type: string }[]
-  data?: Record<string, unknown>
-}
-
-// The profile fields realm-web renames (`user.profile.pictureUrl`); other names stay.
-const PROFILE_NAMES = new Map([
-  ['picture', 'pictureUrl'],
-  ['first_name', 'firstName'],
-  ['last_name', 'lastName'],
-  ['min_age', 'minAge'],
-  ['max_age', 'maxAge'],
-])
 
 // A device id the server assigned: 24 hex digits, not all zero (PROTOCOL.md §3.3).
 const DEVICE_ID = /^(?!0{24})[\da-f]{24}$/i
@@ -166,35 +152,23 @@ export class App {
     const refreshToken = asString(answer?.refresh_token) ?? previous?.refreshToken
     if (!refreshToken) throw invalidResponse('login')
     if (DEVICE_ID.test(deviceId as string)) this.#storage.set(this.#deviceKey, deviceId as string)
-    const { type, identities, data } =
-      profile ??
-      // Servers without the profile in the login answer (PROTOCOL.md §17.2) need a second request.
-      (await this.#request<RawProfile>({
-        method: 'GET',
-        path: '/auth/profile',
-        bearer: accessToken,
-        idempotent: true,
-      }))
-    if (typeof type !== 'string' || !Array.isArray(identities)) throw invalidResponse('profile')
     const record = withTokens(
       {
         id,
         providerType: previous?.providerType ?? credentials.providerType,
         accessToken,
         refreshToken,
-        profile: {
-          type,
-          identities: identities.map((identity) => ({
-            id: identity.id,
-            providerType: identity.provider_type,
-          })),
-          data: Object.fromEntries(
-            Object.entries(data ?? {}).map(([name, value]) => [
-              PROFILE_NAMES.get(name) ?? name,
-              value,
-            ]),
-          ),
-        },
+        profile: decodeProfile(
+          profile ??
+            // Servers without the profile in the login answer (PROTOCOL.md §17.2) need a second
+            // request.
+            (await this.#request<ProfileAnswer>({
+              method: 'GET',
+              path: '/auth/profile',
+              bearer: accessToken,
+              idempotent: true,
+            })),
+        ),
       },
       accessToken,
     )

@@ -2,8 +2,15 @@ import { apiError } from './ApiError'
 import { ApiKeyAuth } from './ApiKeyAuth'
 import type { Request } from './createTransport'
 import { decodeJwtPayload } from './decodeJwtPayload'
+import { decodeProfile, type ProfileAnswer } from './decodeProfile'
 import { deserialize } from './ejson'
-import type { SessionStore, UserIdentity, UserProfile, UserRecord } from './sessionStore'
+import {
+  setUsers,
+  type SessionStore,
+  type UserIdentity,
+  type UserProfile,
+  type UserRecord,
+} from './sessionStore'
 
 /** A user's state, as in realm-web: logged in, logged out (still listed), or removed. */
 export type UserState = 'active' | 'logged-out' | 'removed'
@@ -130,6 +137,25 @@ export class User<TCustomData extends CustomData = CustomData> {
       this.#decoded = { token, data: deserialize(data) as TCustomData }
     }
     return this.#decoded.data
+  }
+
+  /**
+   * Reads the profile from the server again (one request) and resolves with it: what the
+   * provider knows may have changed since the login (a custom token's claims at another login).
+   */
+  async refreshProfile(): Promise<UserProfile> {
+    const profile = decodeProfile(
+      await this.#context.request<ProfileAnswer>({
+        method: 'GET',
+        path: '/auth/profile',
+        userId: this.id,
+        idempotent: true,
+      }),
+    )
+    // The record as it is now: tokens may have changed while the profile was on its way.
+    const record = this.#record
+    if (record) setUsers(this.#context.store, { [this.id]: { ...record, profile } })
+    return profile.data
   }
 
   /** Refreshes the access token now: one request, or none while another refresh is in flight. */
