@@ -6,6 +6,8 @@ export default defineProject({
   test: {
     name: 'client',
     environment: 'node',
+    // Type tests (*.test-d.ts): realm-web code that must keep compiling against this client.
+    typecheck: { enabled: true, include: ['src/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
     restoreMocks: true,
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -19,10 +19,9 @@ const renderPage = (baseUrl: string) => {
     baseUrl,
     storage: createMemoryStorage(),
     crossTab: false,
-    fetch: async (input, init) => {
-      if (held && String(input instanceof Request ? input.url : input).endsWith('/functions/call'))
-        await held
-      return fetch(input, init)
+    fetch: async (url, init) => {
+      if (held && url.endsWith('/functions/call')) await held
+      return fetch(url, init)
     },
   })
   render(

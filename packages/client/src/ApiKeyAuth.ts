@@ -3,11 +3,16 @@ import type { ObjectId } from './ObjectId'
 
 /** A user API key as the server describes it (PROTOCOL.md §6). */
 export interface ApiKey {
-  readonly _id: ObjectId | string
+  /** The key's id, as a hex string. */
+  readonly _id: string
   readonly name: string
   readonly disabled: boolean
-  /** The secret, in the answer of `create` only. Log in with `Credentials.apiKey(key)`. */
-  readonly key?: string
+}
+
+/** A key just created: with its secret, which no later answer holds. */
+export interface NewApiKey extends ApiKey {
+  /** The secret. Log in with `Credentials.apiKey(key)`. */
+  readonly key: string
 }
 
 const keyPath = (keyId: ObjectId | string): string => `/${encodeURIComponent(String(keyId))}`
@@ -37,7 +42,7 @@ export class ApiKeyAuth {
   }
 
   /** Creates a key; its secret `key` is in this answer only. */
-  create(name: string): Promise<ApiKey> {
+  create(name: string): Promise<NewApiKey> {
     return this.#request('POST', '', { name })
   }
 

@@ -2,7 +2,7 @@ import { invalidResponse } from './ApiError'
 import { asString } from './asString'
 import { autoRefresh } from './autoRefresh'
 import { createTokenManager, loggedOut } from './createTokenManager'
-import { createTransport, type Request } from './createTransport'
+import { createTransport, type Fetch, type Request } from './createTransport'
 import type { Credentials } from './Credentials'
 import { decodeProfile, type ProfileAnswer } from './decodeProfile'
 import { createEmailPasswordAuth, type EmailPasswordAuth } from './EmailPasswordAuth'
@@ -25,8 +25,11 @@ export interface AppConfiguration {
   readonly baseUrl?: string
   /** Where the session persists. Default: `localStorage` in browsers, memory elsewhere. */
   readonly storage?: SessionStorage
-  /** The `fetch` to send requests with. Default: the global one. */
-  readonly fetch?: typeof fetch
+  /**
+   * The `fetch` to send requests with. Default: the global one. It is called with a URL string,
+   * so realm-web's `(url: string, init) => ...` fetch functions fit as they are.
+   */
+  readonly fetch?: Fetch | undefined
   /** Use `baseUrl` as is, without asking the server for its location first. */
   readonly skipLocationRequest?: boolean
   /**

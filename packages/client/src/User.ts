@@ -18,8 +18,12 @@ export type UserState = 'active' | 'logged-out' | 'removed'
 /** Custom data as the app stores it: a document of any shape. */
 export type CustomData = Record<string, unknown>
 
-/** Calls server functions by property name: `user.functions.writeCustomUserData(patch)`. */
-export type FunctionsProxy = Record<string, (...args: unknown[]) => Promise<unknown>>
+/**
+ * Calls server functions by property name: `user.functions.writeCustomUserData(patch)`. Results
+ * are `any`, as in realm-web, so migrating code compiles as it is; `callFunction<T>()` types them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- realm-web's proxy type, kept for migrating code
+export type FunctionsProxy = Record<string, (...args: unknown[]) => Promise<any>>
 
 /** What a `User` needs from its `App`. */
 export interface UserContext {
@@ -37,7 +41,7 @@ const RESERVED = ['then', 'inspect', 'callFunction', 'toJSON']
  * One user of an app. It holds no state of its own: every getter reads the app's session store,
  * so two references to the same user always agree.
  */
-export class User<TCustomData extends CustomData = CustomData> {
+export class User<TCustomData extends object = CustomData> {
   // Public fields are `declare`d and set in the constructor: the bundle carries no field
   // initialisers for them (the client's size budget, test/size).
   declare readonly id: string

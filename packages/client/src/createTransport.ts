@@ -42,11 +42,14 @@ export interface TransportSession {
   offerAccessToken(userId: string, token: string): void
 }
 
+/** What sends the requests: the global `fetch`, or any function called the way it is. */
+export type Fetch = (url: string, init: RequestInit) => Promise<Response>
+
 /** The part of the app's configuration the transport reads. */
 export interface TransportOptions {
   readonly id: string
   readonly baseUrl: string
-  readonly fetch?: typeof fetch | undefined
+  readonly fetch?: Fetch | undefined
   readonly skipLocationRequest?: boolean | undefined
 }
 

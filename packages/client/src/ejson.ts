@@ -41,6 +41,10 @@ const encodeObject = (value: object): Json => {
   if (value instanceof RegExp)
     return encodeObject(new BSONRegExp(value.source, value.flags.replace(/[dgvy]/g, '')))
   if (value instanceof BSONRegExp) return { $regularExpression: { ...value } }
+  // The bson package's values (realm-web's `Realm.BSON.ObjectId`, ...) that migrating code still
+  // holds write themselves: each class has toExtendedJSON, canonical unless told otherwise.
+  const { toExtendedJSON } = value as { toExtendedJSON?: () => Json }
+  if (typeof toExtendedJSON === 'function') return toExtendedJSON.call(value)
   if (!isPlainObject(value)) throw unencodable(`a ${value.constructor.name}`)
   // fromEntries defines each field as its own, `__proto__` included (an assignment would set
   // the prototype instead).
@@ -54,8 +58,9 @@ const encodeObject = (value: object): Json => {
 /**
  * Encodes a value as canonical EJSON, the form App Services servers read (PROTOCOL.md §1.2):
  * every number typed, `bigint` as `$numberLong`, `Date`, `ObjectId`, `Decimal128`, `Binary` (and
- * `Uint8Array`), `Timestamp`, `RegExp`/`BSONRegExp` wrapped; `undefined` inside arrays as `null`,
- * `undefined` object fields left out. Other class instances and functions throw a `TypeError`.
+ * `Uint8Array`), `Timestamp`, `RegExp`/`BSONRegExp` wrapped, and the `bson` package's classes as
+ * bson writes them; `undefined` inside arrays as `null`, `undefined` object fields left out. Other
+ * class instances and functions throw a `TypeError`.
  */
 export const serialize = (value: unknown): Json => {
   if (value == null) return null

@@ -14,8 +14,9 @@ export { decodeJwtPayload } from './decodeJwtPayload'
 
 export type { AppConfiguration } from './App'
 export type { CustomData, FunctionsProxy, UserState } from './User'
+export type { Fetch } from './createTransport'
 export type { ProviderType } from './Credentials'
-export type { ApiKey } from './ApiKeyAuth'
+export type { ApiKey, NewApiKey } from './ApiKeyAuth'
 export type { EmailPasswordAuth } from './EmailPasswordAuth'
 export type { ApiErrorInit } from './ApiError'
 export type {

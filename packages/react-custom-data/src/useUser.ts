@@ -12,9 +12,7 @@ const shownOf = new WeakMap<object, string>()
  * when what a `User` shows changes: its state, its profile, its `customData`. A token refresh
  * that leaves all of those equal re-renders nobody.
  */
-export const useUser = <
-  TCustomData extends CustomData = CustomData,
->(): User<TCustomData> | null => {
+export const useUser = <TCustomData extends object = CustomData>(): User<TCustomData> | null => {
   const app = useApp()
   // What the current user shows, as one string: equal strings, no re-render. Read from the
   // snapshot React hands over, which is signed out while it hydrates server-rendered HTML.
