@@ -4,14 +4,14 @@ import {
   type TestServer,
   type TestServerOptions,
 } from '@react-custom-data/server/testing'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { App } from './App'
 import { isApiError } from './ApiError'
 import { Binary } from './Binary'
 import { Credentials } from './Credentials'
 import { Decimal128 } from './Decimal128'
 import { ObjectId } from './ObjectId'
-import { createMemoryStorage } from './storage'
+import { createMemoryStorage, type SessionStorage } from './storage'
 import { Timestamp } from './Timestamp'
 import { clientAppDir } from './testUtils'
 
@@ -198,6 +198,21 @@ describe.each(testStores())('App against the real server on $kind', (storeKind) 
     expect(user.profile).toEqual({ name: 'Ada' })
     expect(server.requests).toEqual([`GET ${API}/auth/profile`])
     expect(newApp(storage).currentUser?.profile).toEqual({ name: 'Ada' })
+  })
+
+  it('a storage that refuses writes (full) keeps the login, with a warning', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const storage: SessionStorage = {
+      ...createMemoryStorage(),
+      set: () => {
+        throw new DOMException('quota exceeded', 'QuotaExceededError')
+      },
+    }
+    const app = newApp(storage)
+    const user = await app.logIn(Credentials.anonymous())
+    expect(app.currentUser).toBe(user)
+    await expect(user.callFunction('echo', 1)).resolves.toEqual([1])
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('could not store'))
   })
 
   it('restores users and tokens from storage in a new App (a page reload)', async () => {

@@ -154,7 +154,12 @@ export class App {
     const previous = this.store.getState().users[id]
     const refreshToken = asString(answer?.refresh_token) ?? previous?.refreshToken
     if (!refreshToken) throw invalidResponse('login')
-    if (DEVICE_ID.test(deviceId as string)) this.#storage.set(this.#deviceKey, deviceId as string)
+    try {
+      if (DEVICE_ID.test(deviceId as string)) this.#storage.set(this.#deviceKey, deviceId as string)
+    } catch {
+      // A full storage must not fail a login the server already made; the session's own writes
+      // warn about it.
+    }
     const record = withTokens(
       {
         id,

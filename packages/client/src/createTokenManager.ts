@@ -59,6 +59,8 @@ export const createTokenManager = ({
   shared,
 }: TokenManagerOptions): TokenManager => {
   const flights = new Map<string, Promise<void>>()
+  // One lock per user for everything that spends the refresh token: refreshes and the logout.
+  const lockName = (userId: string): string => `${prefix}refresh(${userId})`
   const recordOf = (userId: string): UserRecord | undefined => store.getState().users[userId]
 
   const setTokens = (
@@ -80,8 +82,9 @@ export const createTokenManager = ({
     persistence.reload(userId)
     const record = recordOf(userId)
     if (!record?.refreshToken) throw loggedOut(userId)
-    // Another tab (or an earlier flight) refreshed since this one was asked for: use its token.
-    if (record.accessToken !== staleToken) return false
+    // Another tab (or an earlier flight) refreshed since this one was asked for: use its tokens.
+    // The stale token is the access token a request was refused with, or the refresh token.
+    if (record.accessToken !== staleToken && record.refreshToken !== staleToken) return false
     const answer = await request<{ access_token?: unknown; refresh_token?: unknown } | null>({
       method: 'POST',
       path: '/auth/session',
@@ -98,7 +101,7 @@ export const createTokenManager = ({
       // from now (late by the answer's trip at most). The rotated refresh token is taken.
       setTokens(
         userId,
-        held.accessToken === staleToken ? accessToken : held.accessToken,
+        held.accessToken === record.accessToken ? accessToken : held.accessToken,
         asString(answer?.refresh_token),
       )
     else if (!held?.refreshToken) throw loggedOut(userId)
@@ -109,7 +112,7 @@ export const createTokenManager = ({
     let flight = flights.get(userId)
     if (!flight) {
       flight = new Promise<void>((resolve, reject) => {
-        withLock(`${prefix}refresh(${userId})`, () =>
+        withLock(lockName(userId), () =>
           refreshUnderLock(userId, staleToken).then((refreshed) => {
             resolve()
             return refreshed && shared ? sleep(LINGER_MS) : undefined
@@ -136,34 +139,49 @@ export const createTokenManager = ({
       return token
     },
     offerAccessToken(userId, token) {
-      const held = recordOf(userId)?.accessToken
-      if (!held) return
+      const record = recordOf(userId)
+      if (!record?.accessToken) return
       try {
         const next = decodeJwtPayload(token)
-        const current = decodeJwtPayload(held)
-        if (next.sub === userId && next.baas_id === current.baas_id && next.iat >= current.iat)
-          setTokens(userId, token)
+        const current = decodeJwtPayload(record.accessToken)
+        // One the server signed already expired (exp capped at the presented token's, passed
+        // while the call ran) would never come due here: the held token gets refreshed instead.
+        if (
+          next.sub === userId &&
+          next.baas_id === current.baas_id &&
+          next.iat >= current.iat &&
+          next.exp > next.iat
+        )
+          // The session is no newer (the same refresh token): the record keeps its age, so that
+          // a rotation another tab made meanwhile wins over it in every tab.
+          setUsers(store, {
+            [userId]: { ...withTokens(record, token), updatedAt: record.updatedAt },
+          })
       } catch {
         // A malformed header is ignored: the token the user holds still works.
       }
     },
-    async logOut(userId) {
-      if (!recordOf(userId)?.refreshToken) return
-      try {
-        await request({
-          method: 'DELETE',
-          path: '/auth/session',
-          tokenType: 'refresh',
-          userId,
-          idempotent: true,
-        })
-      } catch (error) {
-        // A session the server no longer knows is over already; anything else is reported.
-        if (!isApiError(error) || error.status !== 401) throw error
-      } finally {
-        // Whatever the server said, this device forgets the tokens.
-        setTokens(userId, null, null)
-      }
-    },
+    // Under the refresh lock, after re-reading storage: a refresh in flight in any tab lands
+    // first, and the logout ends the session with its newest refresh token, not a rotated-out one.
+    logOut: (userId) =>
+      withLock(lockName(userId), async () => {
+        persistence.reload(userId)
+        if (!recordOf(userId)?.refreshToken) return
+        try {
+          await request({
+            method: 'DELETE',
+            path: '/auth/session',
+            tokenType: 'refresh',
+            userId,
+            idempotent: true,
+          })
+        } catch (error) {
+          // A session the server no longer knows is over already; anything else is reported.
+          if (!isApiError(error) || error.status !== 401) throw error
+        } finally {
+          // Whatever the server said, this device forgets the tokens.
+          setTokens(userId, null, null)
+        }
+      }),
   }
 }

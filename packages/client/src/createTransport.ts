@@ -34,7 +34,10 @@ export type Request = <T = unknown>(options: RequestOptions) => Promise<T>
 export interface TransportSession {
   /** The token a user's request carries; an access token that is due is refreshed first. */
   tokenFor(userId: string, type: 'access' | 'refresh'): Promise<string>
-  /** Refreshes the access token unless it already changed from `staleToken`. */
+  /**
+   * Refreshes the access token unless the tokens changed from `staleToken` (the access or refresh
+   * token a request was refused with) meanwhile.
+   */
   refreshAccessToken: (userId: string, staleToken: string | null) => Promise<void>
   /** Drops a user's tokens after the server refused `refreshToken`, if the user still holds it. */
   markLoggedOut(userId: string, refreshToken: string): void
@@ -150,14 +153,17 @@ export const createTransport = (options: TransportOptions, session: TransportSes
       return (await send(server, request, request.bearer ?? token)) as T
     } catch (error) {
       if (!userId || !token || !isDeadSession(error)) throw error
-      if (tokenType === 'refresh') {
+      // The refresh token refused by the session routes themselves: the session is over.
+      if (request.path === '/auth/session') {
         session.markLoggedOut(userId, token)
         throw new ApiError({
           ...error,
           message: `The server ended the session of user ${userId} (${error.message}); log in again`,
         })
       }
-      // One refresh and one retry, never a loop (realm-web's loop: PROTOCOL.md §9.2).
+      // One refresh and one retry, never a loop (realm-web's loop: PROTOCOL.md §9.2). A refresh
+      // token refused elsewhere (API keys) may just have been rotated by a refresh in flight, here
+      // or in another tab: the refresh waits for that one, or finds out whether the session lives.
       await session.refreshAccessToken(userId, token)
       return (await send(server, request, await currentToken())) as T
     }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { loadSession, persistSession } from './persistSession'
 import { createSessionStore, emptySession, nextSession, type SessionStore } from './sessionStore'
 import { createMemoryStorage, type SessionStorage } from './storage'
-import { sharedMemoryStorage, uniqueAppId, unsignedToken, userRecord } from './testUtils'
+import { sharedMemoryStorage, sleep, uniqueAppId, unsignedToken, userRecord } from './testUtils'
 
 const prefixOf = (appId: string): string => `react-custom-data:app(${appId}):`
 
@@ -112,6 +112,31 @@ describe('persistSession', () => {
     b.store.setState((state) => nextSession({}, state.userIds))
     await vi.waitFor(() => expect(a.store.getState().currentUserId).toBeNull())
     expect(a.store.getState().userIds).toEqual([])
+  })
+
+  it('two tabs that log in at the same moment both keep both users', async () => {
+    const storage = sharedMemoryStorage()
+    const prefix = prefixOf(uniqueAppId())
+    const a = openTab(storage, prefix, true)
+    const b = openTab(storage, prefix, true)
+    // Both change before either hears of the other: their messages cross.
+    logIn(a.store, 'x')
+    logIn(b.store, 'y')
+    await sleep(50)
+    for (const tab of [a, b]) expect([...tab.store.getState().userIds].sort()).toEqual(['x', 'y'])
+  })
+
+  it('crossing messages: both tabs keep the newer of two copies of a record', async () => {
+    const storage = sharedMemoryStorage()
+    const prefix = prefixOf(uniqueAppId())
+    const a = openTab(storage, prefix, true)
+    const b = openTab(storage, prefix, true)
+    const record = userRecord('u')
+    a.store.setState(nextSession({ u: { ...record, refreshToken: 'older', updatedAt: 1 } }, ['u']))
+    b.store.setState(nextSession({ u: { ...record, refreshToken: 'newer', updatedAt: 2 } }, ['u']))
+    await sleep(50)
+    expect(a.store.getState().users.u?.refreshToken).toBe('newer')
+    expect(b.store.getState().users.u?.refreshToken).toBe('newer')
   })
 
   it('reload never takes an older copy from storage over the record the tab holds', () => {

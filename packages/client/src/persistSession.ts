@@ -119,9 +119,21 @@ export const persistSession = ({
   // Changes that came from another tab are not echoed and, on shared storage, not written again.
   let remote = false
   const merge = (message: TabMessage): void => {
+    const { users, userIds } = store.getState()
     remote = true
     try {
-      setUsers(store, message.users, message.userIds)
+      setUsers(
+        store,
+        // Two tabs' messages may cross: a record is taken only when at least as new as this
+        // tab's copy, so the older change never undoes the newer one in either tab.
+        Object.fromEntries(
+          Object.entries(message.users).filter(
+            ([id, record]) => !record || (record.updatedAt ?? 0) >= (users[id]?.updatedAt ?? 0),
+          ),
+        ),
+        // Users this tab listed that the sender had not heard of yet stay listed, after its own.
+        message.userIds && [...message.userIds, ...userIds],
+      )
     } finally {
       remote = false
     }
@@ -149,13 +161,11 @@ export const persistSession = ({
   return {
     reload(userId) {
       if (!storage.shared) return
+      // Merged as another tab's message: only when not older. A browser hands one tab's storage
+      // writes to the others asynchronously, so storage may still hold a record this tab already
+      // replaced (the BroadcastChannel brought the new one first): a rotated-out token.
       const stored = readUser(storage, prefix, userId)
-      const held = store.getState().users[userId]
-      // Only a newer copy: a browser hands one tab's storage writes to the others asynchronously,
-      // so storage may still hold a record this tab already replaced (the BroadcastChannel
-      // brought the new one first). Adopting that would bring back a rotated-out token.
-      if (stored && (!held || (stored.updatedAt ?? 0) > (held.updatedAt ?? 0)))
-        merge({ users: { [userId]: stored } })
+      if (stored) merge({ users: { [userId]: stored } })
     },
   }
 }

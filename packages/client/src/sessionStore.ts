@@ -49,8 +49,9 @@ export interface UserRecord {
    */
   readonly accessTokenExpiresAt?: number | null
   /**
-   * When this device last changed the tokens (milliseconds since the epoch): which of two copies
-   * of a record is newer, when another tab's copy in storage may be older than this tab's.
+   * When the session in this record last changed here: a login, a refresh, a logout
+   * (milliseconds since the epoch). Of two tabs' copies of a record, the newer wins. An access
+   * token sent along with an answer (§17.3) and a profile read leave it as it is.
    */
   readonly updatedAt?: number
   readonly profile: UserProfileData | null

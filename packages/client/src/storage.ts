@@ -23,13 +23,13 @@ export const createMemoryStorage = (): SessionStorage => {
   }
 }
 
-/** `localStorage` when the environment has a working one (marked `shared`), else memory. */
+/** `localStorage` when the environment has a readable one (marked `shared`), else memory. */
 export const createDefaultStorage = (): SessionStorage => {
   try {
     const local = globalThis.localStorage
-    const probe = 'react-custom-data:probe'
-    local.setItem(probe, probe)
-    local.removeItem(probe)
+    // A read throws where storage is blocked. No test write: a full storage still holds the
+    // session, and the session's own writes warn when they fail.
+    local.getItem('react-custom-data')
     return {
       get: (key) => local.getItem(key),
       set: (key, value) => local.setItem(key, value),

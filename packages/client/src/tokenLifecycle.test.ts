@@ -210,6 +210,92 @@ describe.each(testStores())('the token lifecycle against the real server on $kin
     expect(server.requests).toEqual([REFRESH, CALL, REFRESH])
   })
 
+  it('an API-key request that meets a rotation in flight waits for it and goes through', async () => {
+    const slow = slowRefreshAnswers()
+    const user = await logIn({ fetch: slow.fetch })
+    const refreshing = user.refreshAccessToken()
+    // The server rotated the refresh token; its answer, with the new one, is on its way.
+    await slow.serverAnswered
+    const listing = user.apiKeys.fetchAll()
+    await sleep(50)
+    slow.deliver()
+    await refreshing
+    await expect(listing).resolves.toEqual([])
+    expect(user.state).toBe('active')
+  })
+
+  it("an API-key request in one tab during another tab's rotation goes through, no logout", async () => {
+    const storage = sharedMemoryStorage()
+    const slow = slowRefreshAnswers()
+    const tabA = newApp({ storage, fetch: slow.fetch })
+    const user = await tabA.logIn(Credentials.anonymous())
+    const tabB = newApp({ storage })
+    const refreshing = user.refreshAccessToken()
+    await slow.serverAnswered
+    const listing = tabB.currentUser!.apiKeys.fetchAll()
+    await sleep(50)
+    slow.deliver()
+    await refreshing
+    await expect(listing).resolves.toEqual([])
+    expect([user.state, tabB.currentUser?.state]).toEqual(['active', 'active'])
+  })
+
+  it('an API-key request of a session the server ended logs the user out, after one refresh', async () => {
+    const user = await logIn()
+    // The session ends on the server behind this client's back (a revocation, a logout elsewhere).
+    await fetch(`${server.url}${API}/auth/session`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${user.refreshToken}` },
+    })
+    server.requests.length = 0
+    await expect(user.apiKeys.fetchAll()).rejects.toMatchObject({ errorCode: 'InvalidSession' })
+    expect(user.state).toBe('logged-out')
+    expect(server.requests).toEqual([`GET ${API}/auth/api_keys`, REFRESH])
+  })
+
+  it('a token sent along that expired before it was signed is not adopted; the held one comes due', async () => {
+    const app = newApp()
+    const user = await app.logIn(Credentials.anonymous())
+    const held = user.accessToken
+    // The server's clock passes the token's expiry while the call runs (within its leeway): the
+    // token it sends along has iat now and exp capped at the old token's (§17.3).
+    clock.offset = 5_000
+    await user.functions.writeCustomUserData!({ favoriteFood: 'soup' })
+    expect(user.accessToken).toBe(held)
+    expect(app.store.getState().users[user.id]?.accessTokenExpiresAt).toEqual(expect.any(Number))
+    server.requests.length = 0
+    await sleep(1_000)
+    await user.callFunction('echo')
+    expect(server.requests).toEqual([REFRESH, CALL])
+    expect(user.customData).toMatchObject({ favoriteFood: 'soup' })
+  })
+
+  it('a logout in one tab while another tab rotates the token ends the session in both', async () => {
+    const storage = sharedMemoryStorage()
+    const slow = slowRefreshAnswers()
+    const tabA = newApp({ storage })
+    const user = await tabA.logIn(Credentials.anonymous())
+    const tabB = newApp({ storage, fetch: slow.fetch })
+    const held = new Set<string>()
+    tabB.store.subscribe(({ users }) => void held.add(users[user.id]?.refreshToken ?? ''))
+    const refreshing = tabB.currentUser!.refreshAccessToken()
+    await slow.serverAnswered
+    const loggingOut = user.logOut()
+    await sleep(50)
+    slow.deliver()
+    await Promise.all([refreshing, loggingOut])
+    await sleep(50)
+    expect([user.state, tabB.allUsers[user.id]?.state]).toEqual(['logged-out', 'logged-out'])
+    // The logout ended the session the refresh rotated it to: no token of it works any more.
+    for (const token of [...held].filter(Boolean)) {
+      const refused = await fetch(`${server.url}${API}/auth/session`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      })
+      expect(refused.status).toBe(401)
+    }
+  })
+
   it('H5: without navigator.locks, two apps on shared storage refresh once at expiry, no logout', async () => {
     const storage = sharedMemoryStorage()
     const tabA = newApp({ storage })
