@@ -1,3 +1,4 @@
+import { apiError } from './ApiError'
 import { fromBase64 } from './Binary'
 
 /** The claims of an access token the client holds (PROTOCOL.md §12.1, §17.5). */
@@ -15,12 +16,20 @@ export interface AccessTokenPayload {
 /**
  * Reads a JWT's payload without verifying it: the client trusts the server it got the token
  * from; the server verifies every token it receives.
+ *
+ * @throws ApiError `InvalidResponse` for anything but a JWT with numeric `exp` and `iat`: a
+ * server's malformed token fails a login or refresh with the client's one error class.
  */
 export const decodeJwtPayload = (token: string): AccessTokenPayload => {
-  const [, part = ''] = token.split('.')
-  const bytes = fromBase64(part.replace(/-/g, '+').replace(/_/g, '/'))
-  const payload = JSON.parse(new TextDecoder().decode(bytes)) as AccessTokenPayload
-  if (typeof payload.exp !== 'number' || typeof payload.iat !== 'number')
-    throw new TypeError('A token needs numeric exp and iat claims')
-  return payload
+  let payload: Partial<AccessTokenPayload> | null = null
+  try {
+    const [, part = ''] = token.split('.')
+    const bytes = fromBase64(part.replace(/-/g, '+').replace(/_/g, '/'))
+    payload = JSON.parse(new TextDecoder().decode(bytes)) as Partial<AccessTokenPayload> | null
+  } catch {
+    // Not base64 or not JSON: refused below like any other malformed token.
+  }
+  if (typeof payload?.exp !== 'number' || typeof payload.iat !== 'number')
+    throw apiError('InvalidResponse', 'Malformed token: a JWT with numeric exp and iat expected')
+  return payload as AccessTokenPayload
 }

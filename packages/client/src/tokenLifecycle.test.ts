@@ -427,6 +427,32 @@ describe('failures the real server cannot produce', () => {
     body: { error: 'invalid session', error_code: 'InvalidSession' },
   }
 
+  it('a login or refresh answered with a token that is not a JWT fails with ApiError, leaving the session as it was', async () => {
+    let token = 'not-a-jwt'
+    const fake = await startFakeServer(({ path }) => ({
+      status: 200,
+      body: path.endsWith('/login')
+        ? { ...loginAnswer('u1'), access_token: token }
+        : { access_token: 'eyJub3QiOiJjbGFpbXMifQ.e30.x' },
+    }))
+    try {
+      const app = new App({ id: 'a', baseUrl: fake.url, skipLocationRequest: true })
+      await expect(app.logIn(Credentials.anonymous())).rejects.toMatchObject({
+        name: 'ApiError',
+        errorCode: 'InvalidResponse',
+      })
+      expect(app.currentUser).toBeNull()
+      token = loginAnswer('u1').access_token
+      const user = await app.logIn(Credentials.anonymous())
+      await expect(user.refreshAccessToken()).rejects.toMatchObject({
+        errorCode: 'InvalidResponse',
+      })
+      expect([user.state, user.accessToken]).toEqual(['active', token])
+    } finally {
+      await fake.close()
+    }
+  })
+
   it('a server that always answers 401 InvalidSession costs 2 requests per call, then a clear error, and no loop', async () => {
     const fake = await startFakeServer(({ path }) =>
       path.endsWith('/login') ? { ...fakeLogin, body: loginAnswer('u1') } : invalidSession,
