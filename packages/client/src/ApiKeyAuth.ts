@@ -19,7 +19,8 @@ const keyPath = (keyId: ObjectId | string): string => `/${encodeURIComponent(Str
 
 /**
  * A user's API keys, as realm-web's `user.apiKeys`. These routes authenticate with the refresh
- * token, so a 401 `InvalidSession` here means the session is over: the user is logged out.
+ * token: a 401 `InvalidSession` is answered by one refresh (or by waiting for the one in flight,
+ * which may just have rotated the token) and one retry; a refused refresh logs the user out.
  */
 export class ApiKeyAuth {
   readonly #request: <T>(

@@ -164,6 +164,8 @@ export class App {
       {
         id,
         providerType: previous?.providerType ?? credentials.providerType,
+        // The new session's record is newer than the one it replaces, whatever the clock says.
+        updatedAt: previous?.updatedAt,
         accessToken,
         refreshToken,
         profile: decodeProfile(

@@ -59,8 +59,6 @@ export const createTokenManager = ({
   shared,
 }: TokenManagerOptions): TokenManager => {
   const flights = new Map<string, Promise<void>>()
-  // One lock per user for everything that spends the refresh token: refreshes and the logout.
-  const lockName = (userId: string): string => `${prefix}refresh(${userId})`
   const recordOf = (userId: string): UserRecord | undefined => store.getState().users[userId]
 
   const setTokens = (
@@ -112,7 +110,7 @@ export const createTokenManager = ({
     let flight = flights.get(userId)
     if (!flight) {
       flight = new Promise<void>((resolve, reject) => {
-        withLock(lockName(userId), () =>
+        withLock(`${prefix}refresh(${userId})`, () =>
           refreshUnderLock(userId, staleToken).then((refreshed) => {
             resolve()
             return refreshed && shared ? sleep(LINGER_MS) : undefined
@@ -161,27 +159,23 @@ export const createTokenManager = ({
         // A malformed header is ignored: the token the user holds still works.
       }
     },
-    // Under the refresh lock, after re-reading storage: a refresh in flight in any tab lands
-    // first, and the logout ends the session with its newest refresh token, not a rotated-out one.
-    logOut: (userId) =>
-      withLock(lockName(userId), async () => {
-        persistence.reload(userId)
-        if (!recordOf(userId)?.refreshToken) return
-        try {
-          await request({
-            method: 'DELETE',
-            path: '/auth/session',
-            tokenType: 'refresh',
-            userId,
-            idempotent: true,
-          })
-        } catch (error) {
-          // A session the server no longer knows is over already; anything else is reported.
-          if (!isApiError(error) || error.status !== 401) throw error
-        } finally {
-          // Whatever the server said, this device forgets the tokens.
-          setTokens(userId, null, null)
-        }
-      }),
+    async logOut(userId) {
+      if (!recordOf(userId)?.refreshToken) return
+      try {
+        await request({
+          method: 'DELETE',
+          path: '/auth/session',
+          tokenType: 'refresh',
+          userId,
+          idempotent: true,
+        })
+      } catch (error) {
+        // A session the server no longer knows is over already; anything else is reported.
+        if (!isApiError(error) || error.status !== 401) throw error
+      } finally {
+        // Whatever the server said, this device forgets the tokens.
+        setTokens(userId, null, null)
+      }
+    },
   }
 }

@@ -220,6 +220,11 @@ describe('ejson: encoding', () => {
     expect(() => serialize({ f: () => 1 })).toThrow('Cannot encode a function as EJSON')
     expect(() => serialize(new Map())).toThrow('Cannot encode a Map as EJSON')
     expect(() => serialize(Symbol('s'))).toThrow('Cannot encode a symbol as EJSON')
+    // bson's DBRef and Code hold bson values of their own, which their toExtendedJSON leaves
+    // unencoded: refused rather than sent half-typed.
+    const ref = new bson.DBRef('people', new bson.ObjectId(HEX))
+    expect(() => serialize(ref)).toThrow('Cannot encode a DBRef as EJSON')
+    expect(() => serialize(new bson.Code('x', { x: 1 }))).toThrow('Cannot encode a Code as EJSON')
   })
 
   it('validates the values it wraps', () => {

@@ -43,8 +43,11 @@ const encodeObject = (value: object): Json => {
   if (value instanceof BSONRegExp) return { $regularExpression: { ...value } }
   // The bson package's values (realm-web's `Realm.BSON.ObjectId`, ...) that migrating code still
   // holds write themselves: each class has toExtendedJSON, canonical unless told otherwise.
+  // Not a DBRef (`oid`) or Code (`scope`): bson encodes the values those hold first, which
+  // toExtendedJSON leaves as they are. They are refused below.
   const { toExtendedJSON } = value as { toExtendedJSON?: () => Json }
-  if (typeof toExtendedJSON === 'function') return toExtendedJSON.call(value)
+  if (typeof toExtendedJSON === 'function' && !('oid' in value || 'scope' in value))
+    return toExtendedJSON.call(value)
   if (!isPlainObject(value)) throw unencodable(`a ${value.constructor.name}`)
   // fromEntries defines each field as its own, `__proto__` included (an assignment would set
   // the prototype instead).

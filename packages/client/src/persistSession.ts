@@ -161,11 +161,13 @@ export const persistSession = ({
   return {
     reload(userId) {
       if (!storage.shared) return
-      // Merged as another tab's message: only when not older. A browser hands one tab's storage
-      // writes to the others asynchronously, so storage may still hold a record this tab already
-      // replaced (the BroadcastChannel brought the new one first): a rotated-out token.
       const stored = readUser(storage, prefix, userId)
-      if (stored) merge({ users: { [userId]: stored } })
+      const held = store.getState().users[userId]
+      // Only a newer copy: a browser hands one tab's storage writes to the others asynchronously
+      // (and a full storage keeps an old one), so storage may hold a record this tab already
+      // replaced: a rotated-out token, or one without a write's custom data.
+      if (stored && (!held || (stored.updatedAt ?? 0) > (held.updatedAt ?? 0)))
+        merge({ users: { [userId]: stored } })
     },
   }
 }

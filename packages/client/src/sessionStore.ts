@@ -49,9 +49,10 @@ export interface UserRecord {
    */
   readonly accessTokenExpiresAt?: number | null
   /**
-   * When the session in this record last changed here: a login, a refresh, a logout
-   * (milliseconds since the epoch). Of two tabs' copies of a record, the newer wins. An access
-   * token sent along with an answer (§17.3) and a profile read leave it as it is.
+   * When the session in this record last changed: a login, a refresh, a logout (milliseconds
+   * since the epoch, and always later than the previous value). Of two tabs' copies of a record,
+   * the newer wins. An access token sent along with an answer (§17.3) and a profile read leave it
+   * as it is.
    */
   readonly updatedAt?: number
   readonly profile: UserProfileData | null
@@ -133,7 +134,9 @@ export const withTokens = (
     accessToken,
     refreshToken,
     accessTokenExpiresAt: lifetime > 0 ? now + lifetime : null,
-    updatedAt: now,
+    // Always later than the copy it replaces, even after the device clock stepped back: tabs keep
+    // the newer of two copies.
+    updatedAt: Math.max(now, (record.updatedAt ?? 0) + 1),
   }
 }
 

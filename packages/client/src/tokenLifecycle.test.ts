@@ -278,12 +278,14 @@ describe.each(testStores())('the token lifecycle against the real server on $kin
     const tabB = newApp({ storage, fetch: slow.fetch })
     const held = new Set<string>()
     tabB.store.subscribe(({ users }) => void held.add(users[user.id]?.refreshToken ?? ''))
-    const refreshing = tabB.currentUser!.refreshAccessToken()
+    const refreshing = tabB.currentUser!.refreshAccessToken().catch((error: unknown) => error)
     await slow.serverAnswered
-    const loggingOut = user.logOut()
+    // The logout goes out at once (the server ends the session whichever of its tokens comes).
+    await user.logOut()
     await sleep(50)
     slow.deliver()
-    await Promise.all([refreshing, loggingOut])
+    // Tab B heard of the logout first: its late answer does not bring the session back.
+    expect(await refreshing).toMatchObject({ errorCode: 'InvalidSession' })
     await sleep(50)
     expect([user.state, tabB.allUsers[user.id]?.state]).toEqual(['logged-out', 'logged-out'])
     // The logout ended the session the refresh rotated it to: no token of it works any more.
@@ -294,6 +296,78 @@ describe.each(testStores())('the token lifecycle against the real server on $kin
       })
       expect(refused.status).toBe(401)
     }
+  })
+
+  it('a logout behind a slow refresh goes out at once and ends only the session it was called on', async () => {
+    const slow = slowRefreshAnswers()
+    const app = newApp({ fetch: slow.fetch })
+    const credentials = Credentials.function({ username: `u-${Date.now()}`, pin: 1234 })
+    const user = await app.logIn(credentials)
+    const refreshing = user.refreshAccessToken().catch((error: unknown) => error)
+    await slow.serverAnswered
+    const started = Date.now()
+    await user.logOut()
+    expect(Date.now() - started).toBeLessThan(1_000)
+    // Logged in again before the refresh answer arrives: that answer must not touch it.
+    await app.logIn(credentials)
+    const session = user.refreshToken
+    slow.deliver()
+    await refreshing
+    expect([user.state, user.refreshToken]).toEqual(['active', session])
+  })
+
+  it('a full storage that still holds the token from before a write does not undo the write', async () => {
+    const shared = sharedMemoryStorage()
+    let full = false
+    const storage = {
+      ...shared,
+      set: (key: string, value: string) => {
+        if (full) throw new DOMException('quota exceeded', 'QuotaExceededError')
+        shared.set(key, value)
+      },
+    }
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const user = await newApp({ storage }).logIn(Credentials.anonymous())
+    full = true
+    await user.functions.writeCustomUserData!({ favoriteFood: 'soup' })
+    server.requests.length = 0
+    await expect(user.refreshCustomData()).resolves.toMatchObject({ favoriteFood: 'soup' })
+    expect(server.requests).toEqual([REFRESH])
+  })
+
+  describe('the device clock steps back a minute (an NTP correction, a VM resumed)', () => {
+    const stepDeviceClockBack = () => {
+      const real = Date.now.bind(Date)
+      vi.spyOn(Date, 'now').mockImplementation(() => real() - 60_000)
+      clock.offset = 60_000
+    }
+    afterEach(() => vi.restoreAllMocks())
+
+    it('the other tab still takes the rotated refresh token, and a logout', async () => {
+      const storage = sharedMemoryStorage()
+      const user = await newApp({ storage }).logIn(Credentials.anonymous())
+      const tabB = newApp({ storage })
+      stepDeviceClockBack()
+      await user.refreshAccessToken()
+      await sleep(100)
+      expect(tabB.currentUser?.refreshToken).toBe(user.refreshToken)
+      await user.logOut()
+      await sleep(100)
+      expect(tabB.allUsers[user.id]?.state).toBe('logged-out')
+    })
+
+    it('a login after the step replaces the older session in the other tab', async () => {
+      const storage = sharedMemoryStorage()
+      const credentials = Credentials.function({ username: `clock-${Date.now()}`, pin: 1234 })
+      const tabA = newApp({ storage })
+      const user = await tabA.logIn(credentials)
+      const tabB = newApp({ storage })
+      await user.logOut()
+      stepDeviceClockBack()
+      await tabA.logIn(credentials)
+      await sleep(100)
+      expect(tabB.currentUser?.refreshToken).toBe(user.refreshToken)
+    })
   })
 
   it('H5: without navigator.locks, two apps on shared storage refresh once at expiry, no logout', async () => {
