@@ -11,9 +11,9 @@ import { Binary } from './Binary'
 import { Credentials } from './Credentials'
 import { Decimal128 } from './Decimal128'
 import { ObjectId } from './ObjectId'
-import { createMemoryStorage, type SessionStorage } from './storage'
+import { createMemoryStorage } from './storage'
 import { Timestamp } from './Timestamp'
-import { clientAppDir } from './testUtils'
+import { clientAppDir, fullStorage } from './testUtils'
 
 const API = '/api/client/v2.0'
 const APP = `${API}/app/client-app`
@@ -202,13 +202,7 @@ describe.each(testStores())('App against the real server on $kind', (storeKind) 
 
   it('a storage that refuses writes (full) keeps the login, with a warning', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
-    const storage: SessionStorage = {
-      ...createMemoryStorage(),
-      set: () => {
-        throw new DOMException('quota exceeded', 'QuotaExceededError')
-      },
-    }
-    const app = newApp(storage)
+    const app = newApp(fullStorage(createMemoryStorage()))
     const user = await app.logIn(Credentials.anonymous())
     expect(app.currentUser).toBe(user)
     await expect(user.callFunction('echo', 1)).resolves.toEqual([1])

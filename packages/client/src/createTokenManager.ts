@@ -92,17 +92,17 @@ export const createTokenManager = ({
     })
     const accessToken = asString(answer?.access_token)
     if (accessToken === undefined) throw invalidResponse('refresh')
-    const held = recordOf(userId)
-    if (held?.refreshToken === record.refreshToken)
+    if (holds(userId, record.refreshToken)) {
       // An access token adopted while this answer was on its way (one a function call sent
       // along, §17.3) may carry a write this answer predates: it stays, its expiry counted again
       // from now (late by the answer's trip at most). The rotated refresh token is taken.
+      const held = recordOf(userId)!.accessToken
       setTokens(
         userId,
-        held.accessToken === record.accessToken ? accessToken : held.accessToken,
+        held === record.accessToken ? accessToken : held,
         asString(answer?.refresh_token),
       )
-    else if (!held?.refreshToken) throw loggedOut(userId)
+    } else if (!recordOf(userId)?.refreshToken) throw loggedOut(userId)
     return true
   }
 

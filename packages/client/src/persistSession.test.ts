@@ -2,7 +2,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { loadSession, persistSession } from './persistSession'
 import { createSessionStore, emptySession, nextSession, type SessionStore } from './sessionStore'
 import { createMemoryStorage, type SessionStorage } from './storage'
-import { sharedMemoryStorage, sleep, uniqueAppId, unsignedToken, userRecord } from './testUtils'
+import {
+  fullStorage,
+  sharedMemoryStorage,
+  sleep,
+  uniqueAppId,
+  unsignedToken,
+  userRecord,
+} from './testUtils'
 
 const prefixOf = (appId: string): string => `react-custom-data:app(${appId}):`
 
@@ -85,13 +92,7 @@ describe('persistSession', () => {
 
   it('a storage that refuses writes (full, blocked) warns and keeps the session in memory', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
-    const storage: SessionStorage = {
-      ...createMemoryStorage(),
-      set: () => {
-        throw new DOMException('quota exceeded', 'QuotaExceededError')
-      },
-    }
-    const { store } = openTab(storage, prefixOf(uniqueAppId()))
+    const { store } = openTab(fullStorage(createMemoryStorage()), prefixOf(uniqueAppId()))
     logIn(store, 'a')
     expect(store.getState().currentUserId).toBe('a')
     expect(warn).toHaveBeenCalled()

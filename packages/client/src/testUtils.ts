@@ -32,6 +32,21 @@ export const sharedMemoryStorage = (): SessionStorage => ({
   shared: true,
 })
 
+/**
+ * `storage` that refuses writes as a full one does while `isFull()` says so; what it holds stays
+ * readable.
+ */
+export const fullStorage = (
+  storage: SessionStorage,
+  isFull: () => boolean = () => true,
+): SessionStorage => ({
+  ...storage,
+  set: (key, value) => {
+    if (isFull()) throw new DOMException('quota exceeded', 'QuotaExceededError')
+    storage.set(key, value)
+  },
+})
+
 /** A unique app id, so that BroadcastChannels of different tests never meet. */
 export const uniqueAppId = (): string => `test-${Math.random().toString(36).slice(2)}`
 

@@ -7,6 +7,7 @@ import type { User } from './User'
 import { createMemoryStorage } from './storage'
 import {
   clientAppDir,
+  fullStorage,
   sharedMemoryStorage,
   shiftableClock,
   sleep,
@@ -317,15 +318,8 @@ describe.each(testStores())('the token lifecycle against the real server on $kin
   })
 
   it('a full storage that still holds the token from before a write does not undo the write', async () => {
-    const shared = sharedMemoryStorage()
     let full = false
-    const storage = {
-      ...shared,
-      set: (key: string, value: string) => {
-        if (full) throw new DOMException('quota exceeded', 'QuotaExceededError')
-        shared.set(key, value)
-      },
-    }
+    const storage = fullStorage(sharedMemoryStorage(), () => full)
     vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     const user = await newApp({ storage }).logIn(Credentials.anonymous())
     full = true
