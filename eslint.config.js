@@ -5,7 +5,7 @@ import reactHooks from 'eslint-plugin-react-hooks'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
-// Globals an App Services function sees (PROTOCOL.md §13); function files are classic scripts.
+// Globals an App Services function sees (docs/protocol.md §13); function files are classic scripts.
 const appServicesGlobals = {
   context: 'readonly',
   exports: 'writable',

@@ -63,7 +63,7 @@ describe.each(testStores())(
     it('the answer to that call carries X-Refreshed-Access-Token whose user_data holds the write', async () => {
       const app = createRealmWebApp(demo.url, 'preferences-demo')
       const user = await app.logIn(Realm.Credentials.anonymous(false))
-      // The same request realm-web sends (PROTOCOL.md §7.1), to read the header it ignores.
+      // The same request realm-web sends (docs/protocol.md §7.1), to read the header it ignores.
       const answer = await fetch(
         `${demo.url}/api/client/v2.0/app/preferences-demo/functions/call`,
         {

@@ -16,7 +16,7 @@ describe.each(testStores())('realm-web 2.0.1 against the server on $kind', (stor
 
   it('logs in anonymously, writes custom data through the function and refreshes it', async () => {
     // Its own storage: otherwise realm-web's anonymous "reuse" would pick the first store run's
-    // logged-out user (PROTOCOL.md §3.7).
+    // logged-out user (docs/protocol.md §3.7).
     const app = createRealmWebApp(server.url, 'preferences-demo')
     const user = await app.logIn(Realm.Credentials.anonymous())
     expect(user.customData).toEqual({})

@@ -229,7 +229,7 @@ describe('request counts against a server that always answers 401 InvalidSession
   })
 
   it('refresh accepted, calls refused: 3 requests, then the error (realm-web loops)', async () => {
-    // realm-web refreshes and retries with no limit (PROTOCOL.md §9.2): the fake server gives in
+    // realm-web refreshes and retries with no limit (docs/protocol.md §9.2): the fake server gives in
     // after this many requests so that its loop ends and can be counted.
     const giveUpAfter = 60
     let calls = 0

@@ -42,7 +42,7 @@ describe('the thin slice: server + client + React hooks', () => {
     server.requests.length = 0
     await act(() => result.current.write.mutateAsync({ favoriteFood: 'pizza' }))
     await waitFor(() => expect(result.current.custom.data?.favoriteFood).toBe('pizza'))
-    // The write is one function call: its answer carries the refreshed token (PROTOCOL.md §17.3).
+    // The write is one function call: its answer carries the refreshed token (docs/protocol.md §17.3).
     expect(server.requests).toEqual(['POST /api/client/v2.0/app/preferences-demo/functions/call'])
 
     await act(async () => {

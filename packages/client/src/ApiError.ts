@@ -7,7 +7,7 @@ export interface ApiErrorInit {
 }
 
 /**
- * The one error every client operation rejects with: a server's error answer (PROTOCOL.md §9.1),
+ * The one error every client operation rejects with: a server's error answer (docs/protocol.md §9.1),
  * a network failure (`status` 0, `errorCode` `NetworkError`), or a problem the client caught
  * itself (`InvalidSession` for a logged-out user, `InvalidResponse` for a malformed answer).
  */

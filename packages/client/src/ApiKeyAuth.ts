@@ -1,7 +1,7 @@
 import type { Request, RequestOptions } from './createTransport'
 import type { ObjectId } from './ObjectId'
 
-/** A user API key as the server describes it (PROTOCOL.md §6). */
+/** A user API key as the server describes it (docs/protocol.md §6). */
 export interface ApiKey {
   /** The key's id, as a hex string. */
   readonly _id: string

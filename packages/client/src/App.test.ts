@@ -138,7 +138,7 @@ describe.each(testStores())('App against the real server on $kind', (storeKind) 
     expect(user.customData.raw).toEqual(raw)
   })
 
-  it('write then see: one request with X-Refreshed-Access-Token (PROTOCOL.md §17.3)', async () => {
+  it('write then see: one request with X-Refreshed-Access-Token (docs/protocol.md §17.3)', async () => {
     const user = await newApp().logIn(Credentials.anonymous())
     server.requests.length = 0
     await user.functions.writeCustomUserData!({ favoriteFood: 'pizza' })
@@ -158,7 +158,7 @@ describe.each(testStores())('App against the real server on $kind', (storeKind) 
     expect(server.requests).toEqual([`POST ${API}/auth/session`])
   })
 
-  it('adopts the rotated refresh token of each refresh (PROTOCOL.md §17.1)', async () => {
+  it('adopts the rotated refresh token of each refresh (docs/protocol.md §17.1)', async () => {
     const user = await newApp().logIn(Credentials.anonymous())
     const first = user.refreshToken
     await user.refreshCustomData()

@@ -53,7 +53,7 @@ interface LoginAnswer {
   profile?: ProfileAnswer
 }
 
-// A device id the server assigned: 24 hex digits, not all zero (PROTOCOL.md §3.3).
+// A device id the server assigned: 24 hex digits, not all zero (docs/protocol.md §3.3).
 const DEVICE_ID = /^(?!0{24})[\da-f]{24}$/i
 
 /**
@@ -121,7 +121,7 @@ export class App {
 
   /**
    * Logs in with the given credentials and makes that user current. One request to our server
-   * (the profile comes with the answer, PROTOCOL.md §17.2); two to servers without that.
+   * (the profile comes with the answer, docs/protocol.md §17.2); two to servers without that.
    */
   async logIn(credentials: Credentials): Promise<User> {
     const { users, userIds } = this.store.getState()
@@ -142,7 +142,7 @@ export class App {
             sdkVersion: '0.1.0',
             platform: typeof document === 'object' ? 'web' : 'node',
             platformVersion: '0.0.0',
-            // Only a well-formed id: a bad one would break every later login (PROTOCOL.md §3.3).
+            // Only a well-formed id: a bad one would break every later login (docs/protocol.md §3.3).
             deviceId: DEVICE_ID.test(storedDeviceId!) ? { $oid: storedDeviceId } : undefined,
           },
           refreshTokenRotation: true,
@@ -170,7 +170,7 @@ export class App {
         refreshToken,
         profile: decodeProfile(
           profile ??
-            // Servers without the profile in the login answer (PROTOCOL.md §17.2) need a second
+            // Servers without the profile in the login answer (docs/protocol.md §17.2) need a second
             // request.
             (await this.#request<ProfileAnswer>({
               method: 'GET',

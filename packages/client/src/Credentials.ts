@@ -1,4 +1,4 @@
-/** The provider types this client knows, as App Services names them (PROTOCOL.md §3.2). */
+/** The provider types this client knows, as App Services names them (docs/protocol.md §3.2). */
 export type ProviderType =
   'anon-user' | 'local-userpass' | 'api-key' | 'custom-token' | 'custom-function'
 
@@ -23,7 +23,7 @@ export class Credentials<TPayload extends Record<string, unknown> = Record<strin
 
   /**
    * An anonymous user. With `reuse` (the default) a still logged-in anonymous user of this app is
-   * returned instead of creating a new one; logged-out ones are never reused (PROTOCOL.md §3.7).
+   * returned instead of creating a new one; logged-out ones are never reused (docs/protocol.md §3.7).
    */
   static anonymous(reuse = true): Credentials<Record<string, never>> {
     return new Credentials('anon-user', {}, reuse)

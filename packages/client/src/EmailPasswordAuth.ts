@@ -1,7 +1,7 @@
 import type { RequestOptions } from './createTransport'
 
 /**
- * The email/password provider's account flows (PROTOCOL.md §4), named as in realm-web:
+ * The email/password provider's account flows (docs/protocol.md §4), named as in realm-web:
  * `app.emailPasswordAuth.registerUser({ email, password })`, ... Each resolves when the server
  * accepted the request and rejects with an `ApiError` saying what was wrong.
  */
@@ -48,7 +48,7 @@ export const createEmailPasswordAuth = (
           method: 'POST',
           path: `/auth/providers/local-userpass${path}`,
           appScoped: true,
-          // The custom reset function takes extra arguments (PROTOCOL.md §4).
+          // The custom reset function takes extra arguments (docs/protocol.md §4).
           body: path === '/reset/call' ? { ...details, arguments: args } : details,
         })
       },

@@ -126,7 +126,7 @@ export class User<TCustomData extends object = CustomData> {
    * has none or is logged out. The same object is returned until the token changes.
    *
    * @throws ApiError `CustomDataOmitted` when the server left the document out of the token
-   * because it is over the server's size cap: never silently empty data (PROTOCOL.md §17.4).
+   * because it is over the server's size cap: never silently empty data (docs/protocol.md §17.4).
    */
   get customData(): TCustomData {
     const token = this.accessToken
@@ -175,7 +175,7 @@ export class User<TCustomData extends object = CustomData> {
 
   /**
    * Calls a server function with the given arguments and resolves with its decoded result. When
-   * the call changed the user's custom data, a server with PROTOCOL.md §17.3 sends a fresh token
+   * the call changed the user's custom data, a server with docs/protocol.md §17.3 sends a fresh token
    * along: `customData` is then already up to date, with no second request.
    */
   async callFunction<TResult = unknown>(name: string, ...args: unknown[]): Promise<TResult> {

@@ -33,7 +33,7 @@ export interface TokenManager extends TransportSession {
  * How long a tab that refreshed keeps the refresh lock after storing the new tokens. Chromium
  * hands a localStorage write to the other tabs asynchronously, and a tab that was waiting for the
  * lock reads storage as soon as it gets it: without this moment it may find the old token and
- * refresh a second time (RELIABILITY.md H1). The tab's own callers do not wait for it.
+ * refresh a second time (docs/reliability.md H1). The tab's own callers do not wait for it.
  */
 const LINGER_MS = 100
 
@@ -48,7 +48,7 @@ const isDue = ({ accessToken, accessTokenExpiresAt }: UserRecord): boolean =>
 /**
  * Refreshes access tokens ahead of expiry and on demand: one refresh in flight per user in this
  * tab, one across tabs (a Web Lock, after re-reading storage, since another tab may have rotated
- * the refresh token already), refresh-token rotation adopted (PROTOCOL.md §17.1), tokens the
+ * the refresh token already), refresh-token rotation adopted (docs/protocol.md §17.1), tokens the
  * server sends along adopted when they belong to the same session (§17.3).
  */
 export const createTokenManager = ({

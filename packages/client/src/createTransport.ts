@@ -3,7 +3,7 @@ import { asString } from './asString'
 import { deserialize, serialize } from './ejson'
 import { sleep } from './sleep'
 
-/** Which of the user's tokens authenticates a request (PROTOCOL.md §1.1). */
+/** Which of the user's tokens authenticates a request (docs/protocol.md §1.1). */
 export type TokenType = 'access' | 'refresh'
 
 export interface RequestOptions {
@@ -161,7 +161,7 @@ export const createTransport = (options: TransportOptions, session: TransportSes
           message: `The server ended the session of user ${userId} (${error.message}); log in again`,
         })
       }
-      // One refresh and one retry, never a loop (realm-web's loop: PROTOCOL.md §9.2). A refresh
+      // One refresh and one retry, never a loop (realm-web's loop: docs/protocol.md §9.2). A refresh
       // token refused elsewhere (API keys) may just have been rotated by a refresh in flight, here
       // or in another tab: the refresh waits for that one, or finds out whether the session lives.
       await session.refreshAccessToken(userId, token)

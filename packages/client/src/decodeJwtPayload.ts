@@ -1,7 +1,7 @@
 import { apiError } from './ApiError'
 import { fromBase64 } from './Binary'
 
-/** The claims of an access token the client holds (PROTOCOL.md §12.1, §17.5). */
+/** The claims of an access token the client holds (docs/protocol.md §12.1, §17.5). */
 export interface AccessTokenPayload {
   sub: string
   exp: number

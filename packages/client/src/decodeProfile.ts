@@ -1,7 +1,7 @@
 import { invalidResponse } from './ApiError'
 import type { UserProfileData } from './sessionStore'
 
-/** A profile as servers send it, with the login answer or alone (PROTOCOL.md §5.3). */
+/** A profile as servers send it, with the login answer or alone (docs/protocol.md §5.3). */
 export interface ProfileAnswer {
   type?: unknown
   identities?: { id: string; provider_type: string }[]

@@ -59,7 +59,7 @@ const encodeObject = (value: object): Json => {
 }
 
 /**
- * Encodes a value as canonical EJSON, the form App Services servers read (PROTOCOL.md §1.2):
+ * Encodes a value as canonical EJSON, the form App Services servers read (docs/protocol.md §1.2):
  * every number typed, `bigint` as `$numberLong`, `Date`, `ObjectId`, `Decimal128`, `Binary` (and
  * `Uint8Array`), `Timestamp`, `RegExp`/`BSONRegExp` wrapped, and the `bson` package's classes as
  * bson writes them; `undefined` inside arrays as `null`, `undefined` object fields left out. Other

@@ -25,7 +25,7 @@ export interface UserIdentity {
   readonly providerType: string
 }
 
-/** The profile of a user as the server reports it (PROTOCOL.md §5.3), decoded. */
+/** The profile of a user as the server reports it (docs/protocol.md §5.3), decoded. */
 export interface UserProfileData {
   /** `normal`, or `server` for server API keys. */
   readonly type: string
@@ -45,7 +45,7 @@ export interface UserRecord {
   /**
    * When the access token expires, in this device's clock (milliseconds since the epoch): the
    * time it arrived plus its lifetime (`exp - iat`), so a device clock that is off does not
-   * matter (RELIABILITY.md H11). `null` or absent when unknown.
+   * matter (docs/reliability.md H11). `null` or absent when unknown.
    */
   readonly accessTokenExpiresAt?: number | null
   /**

@@ -154,7 +154,7 @@ describe.each(testStores())('the token lifecycle against the real server on $kin
 
   it('custom data the server left out of the token for its size is an error, not {}', async () => {
     // A document written under a larger cap, served after the cap was lowered: the server
-    // leaves it out of the token (PROTOCOL.md §17.4).
+    // leaves it out of the token (docs/protocol.md §17.4).
     const storage = createMemoryStorage()
     const user = await newApp({ storage }).logIn(Credentials.anonymous())
     await user.functions.writeCustomUserData!({ notes: 'x'.repeat(500) })

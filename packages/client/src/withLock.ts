@@ -1,4 +1,4 @@
-/** How long a tab waits for another tab's lock before it takes the lock over (RELIABILITY.md H4). */
+/** How long a tab waits for another tab's lock before it takes the lock over (docs/reliability.md H4). */
 const LOCK_TIMEOUT_MS = 5000
 
 // Where the Web Locks API is missing (Node, old browsers): one queue per lock name in this realm.
@@ -8,7 +8,7 @@ const queues = new Map<string, Promise<unknown>>()
  * Runs `task` holding the named lock, across the tabs of the origin where the Web Locks API
  * exists. A holder that crashed or hangs cannot block the others for good: after `timeout` the
  * waiting tab steals the lock (the server's rotation grace window covers the overlap). Where the
- * API is missing, an in-process queue with the same timeout stands in (RELIABILITY.md H5).
+ * API is missing, an in-process queue with the same timeout stands in (docs/reliability.md H5).
  */
 export const withLock = <T>(
   name: string,

@@ -40,7 +40,7 @@ export const customDataQueryOptions = <TData = CustomData>(
   const queryKey = customDataQueryKey(app.id, user?.id ?? null)
   const read = (): TData => {
     if (!user) throw notLoggedIn('custom data')
-    // Throws when the token cannot carry the document (PROTOCOL.md §17.4).
+    // Throws when the token cannot carry the document (docs/protocol.md §17.4).
     return withPendingPatches(queryClient, queryKey, user.customData as TData)
   }
   return {

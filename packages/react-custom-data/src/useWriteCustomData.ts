@@ -57,7 +57,7 @@ export const useWriteCustomData = <TData extends object = CustomData, TPatch = P
     async (user, patch: TPatch) => {
       const queryKey = customDataQueryKey(app.id, user.id)
       // The confirmed document under the optimistic writes still pending (this one included).
-      // `customData` throws when the token cannot carry the document (PROTOCOL.md §17.4).
+      // `customData` throws when the token cannot carry the document (docs/protocol.md §17.4).
       const shown = (): unknown => withPendingPatches(queryClient, queryKey, user.customData)
       validate?.(apply(shown(), patch))
       const settle = optimistic && addPendingPatch(queryClient, queryKey, { patch, apply })
@@ -65,7 +65,7 @@ export const useWriteCustomData = <TData extends object = CustomData, TPatch = P
         if (settle) queryClient.setQueryData(queryKey, shown())
         const tokenBefore = user.accessToken
         await user.callFunction(functionName, patch)
-        // A server that sends X-Refreshed-Access-Token (PROTOCOL.md §17.3) already gave the
+        // A server that sends X-Refreshed-Access-Token (docs/protocol.md §17.3) already gave the
         // client the new document; any other needs one refresh.
         if (user.accessToken === tokenBefore) await user.refreshCustomData()
         const confirmed = user.customData as TData

@@ -65,7 +65,7 @@ export interface CreateServerOptions {
   readonly retiredKeyGraceSeconds?: number
   /**
    * `optional` (default): a session rotates its refresh token when its login asked for it
-   * (`options.refreshTokenRotation`, PROTOCOL.md §17.1). `required`: logins that do not ask are
+   * (`options.refreshTokenRotation`, docs/protocol.md §17.1). `required`: logins that do not ask are
    * refused; realm-web cannot log in then.
    */
   readonly refreshTokenRotation?: 'optional' | 'required'
@@ -79,7 +79,7 @@ export interface CreateServerOptions {
   readonly maxBodyBytes?: number
   /**
    * Answer a function call that changed the caller's custom data with a fresh access token in
-   * `X-Refreshed-Access-Token` (PROTOCOL.md §17.3). Default true; realm-web ignores it.
+   * `X-Refreshed-Access-Token` (docs/protocol.md §17.3). Default true; realm-web ignores it.
    */
   readonly refreshedTokenHeader?: boolean
   /**
@@ -94,12 +94,12 @@ export interface CreateServerOptions {
    */
   readonly publicUrl?: string
   /**
-   * Per-IP limits (RELIABILITY.md §2.3); `false` turns them off, and the per-account backoff
+   * Per-IP limits (docs/reliability.md §2.3); `false` turns them off, and the per-account backoff
    * with them. Default: `DEFAULT_RATE_LIMITS`.
    */
   readonly rateLimits?: Partial<RateLimitRules> | false
   /**
-   * The pause on an account after failed password logins (RELIABILITY.md C6). Default:
+   * The pause on an account after failed password logins (docs/reliability.md C6). Default:
    * `DEFAULT_ACCOUNT_BACKOFF` (10 failures, then 1 s doubling up to 15 min), off with `rateLimits`.
    */
   readonly accountBackoff?: Partial<AccountBackoffRules>

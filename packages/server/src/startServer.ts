@@ -109,7 +109,7 @@ export const startServer = async (options: StartServerOptions): Promise<RunningS
       listening.once('error', reject)
     },
   )
-  // Slow-loris defence: a client that trickles its headers is cut off (RELIABILITY.md D13).
+  // Slow-loris defence: a client that trickles its headers is cut off (docs/reliability.md D13).
   if ('headersTimeout' in http) {
     http.headersTimeout = 10_000
     http.requestTimeout = 60_000

@@ -2,7 +2,7 @@ import type { BenchScenario } from '../BenchScenario'
 
 /**
  * Email/password logins at production hashing cost (argon2id m=19456 KiB, t=2, p=1): bounded by the
- * hash, as Keycloak's sizing guide finds (RELIABILITY.md §1e, I1). Each login opens a session.
+ * hash, as Keycloak's sizing guide finds (docs/reliability.md §1e, I1). Each login opens a session.
  */
 export const scenario: BenchScenario = {
   name: 'password login',

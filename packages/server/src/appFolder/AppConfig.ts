@@ -24,7 +24,7 @@ export interface ProviderConfig {
   readonly metadataFields: readonly MetadataField[]
 }
 
-/** `auth/custom_user_data.json`: where each user's custom-data document lives (PROTOCOL.md §8.2). */
+/** `auth/custom_user_data.json`: where each user's custom-data document lives (docs/protocol.md §8.2). */
 export interface CustomUserDataConfig {
   readonly enabled: boolean
   readonly serviceName: string

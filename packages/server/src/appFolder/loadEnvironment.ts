@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { expectObject, isObject } from './jsonFields'
 import { AppFolderError, readJsonFile } from './readJsonFile'
 
-/** `context.environment` (PROTOCOL.md §13): the environment's tag and its values. */
+/** `context.environment` (docs/protocol.md §13): the environment's tag and its values. */
 export interface AppEnvironment {
   /** `""`, `development`, `testing`, `qa` or `production`. */
   readonly tag: string

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { expectObject, optionalString } from './jsonFields'
 import { AppFolderError, readJsonFile } from './readJsonFile'
 
-/** One value of `values/<name>.json`, for `context.values.get(name)` (PROTOCOL.md §13). */
+/** One value of `values/<name>.json`, for `context.values.get(name)` (docs/protocol.md §13). */
 export interface ValueDefinition {
   readonly name: string
   /** The value itself, or for a secret value the secret's name. */

@@ -2,7 +2,7 @@ import type { Clock } from '../Clock'
 import { ErrorCode, ServiceError } from '../http/ServiceError'
 import type { Queryable } from '../store/Store'
 
-/** When failed password logins on one account start to be slowed down (RELIABILITY.md C6). */
+/** When failed password logins on one account start to be slowed down (docs/reliability.md C6). */
 export interface AccountBackoffRules {
   /** Failed logins before the first pause. */
   readonly threshold: number
@@ -28,7 +28,7 @@ const keyOf = (email: string): string => email.trim().toLowerCase()
 /**
  * Refuses a password login on an account in its pause with 429 and `Retry-After`, before the
  * password is looked at: during the pause the right password is no more use than a wrong one, so
- * the answer is no oracle for guesses spread over many addresses (RELIABILITY.md C6).
+ * the answer is no oracle for guesses spread over many addresses (docs/reliability.md C6).
  */
 export const enforceAccountBackoff = async (
   db: Queryable,

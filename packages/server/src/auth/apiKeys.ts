@@ -6,7 +6,7 @@ import type { Queryable, Store } from '../store/Store'
 import { createUser } from './users'
 import { isUniqueViolation } from '../store/isUniqueViolation'
 
-/** An API key as the key routes answer it (PROTOCOL.md §6); `key` only when just created. */
+/** An API key as the key routes answer it (docs/protocol.md §6); `key` only when just created. */
 export interface ApiKeyView {
   _id: string
   name: string
@@ -55,7 +55,7 @@ const insertApiKey = async (
       [id, input.userId, name, hashKey(key), new Date(clock.now()), MAX_KEYS_PER_USER],
     )
   } catch (error) {
-    // Two creations with one name racing: the loser answers like any duplicate (RELIABILITY.md E2).
+    // Two creations with one name racing: the loser answers like any duplicate (docs/reliability.md E2).
     if (isUniqueViolation(error)) {
       throw new ServiceError(409, ErrorCode.APIKeyAlreadyExists, `API key '${name}' already exists`)
     }

@@ -16,7 +16,7 @@ export const requireString = (body: Record<string, unknown>, key: string): strin
   return value
 }
 
-/** An email address as local-userpass takes it: case-sensitive, as App Services (PROTOCOL.md §4). */
+/** An email address as local-userpass takes it: case-sensitive, as App Services (docs/protocol.md §4). */
 export const checkEmail = (email: string): string => {
   if (email.length > 254 || !EMAIL.test(email)) {
     throw new ServiceError(
@@ -30,7 +30,7 @@ export const checkEmail = (email: string): string => {
 
 /**
  * A password within the length bounds, counted in characters (code points), checked before any
- * hashing so that a huge password costs nothing (RELIABILITY.md A5, A7). Nothing is truncated or
+ * hashing so that a huge password costs nothing (docs/reliability.md A5, A7). Nothing is truncated or
  * normalised: the exact string is what is hashed.
  */
 export const checkPassword = (password: string, settings: ServerSettings): string => {

@@ -4,7 +4,7 @@ import type { ServerContext } from '../ServerContext'
 import { openSession } from './sessions'
 import { readProfile, type UserProfile } from './users'
 
-/** The login answer (PROTOCOL.md §3.3), with the profile of §17.2. */
+/** The login answer (docs/protocol.md §3.3), with the profile of §17.2. */
 export interface LoginAnswer {
   access_token: string
   refresh_token: string

@@ -38,7 +38,7 @@ export interface PasswordHasher {
   verify(stored: string, password: string): Promise<PasswordCheck>
   /**
    * Spends what a real verification costs, for an unknown user, so that the answer's timing does
-   * not tell an unknown email from a wrong password (RELIABILITY.md A3).
+   * not tell an unknown email from a wrong password (docs/reliability.md A3).
    */
   verifyDummy(password: string): Promise<void>
 }

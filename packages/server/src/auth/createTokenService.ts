@@ -13,13 +13,13 @@ import {
   type SigningKeySource,
 } from './signingKeys'
 
-// Access tokens verify with this much leeway for clocks that disagree (RELIABILITY.md B7).
+// Access tokens verify with this much leeway for clocks that disagree (docs/reliability.md B7).
 const CLOCK_TOLERANCE_SECONDS = 30
 // An unknown kid makes the service re-read the store (another instance rotated), at most this often.
 const RELOAD_INTERVAL_MS = 5_000
 const KEY_REFRESH_MS = 60_000
 
-/** The claims of an access token (PROTOCOL.md §12.1, §17.5). */
+/** The claims of an access token (docs/protocol.md §12.1, §17.5). */
 export interface AccessTokenClaims extends JWTPayload {
   sub: string
   iat: number
@@ -52,7 +52,7 @@ export interface AccessTokenInput {
 export interface TokenService {
   /**
    * Signs an access token. A `userData` larger than the custom-data cap is left out and the
-   * token says so with `user_data_omitted: true` (PROTOCOL.md §17.4).
+   * token says so with `user_data_omitted: true` (docs/protocol.md §17.4).
    */
   signAccessToken(input: AccessTokenInput): Promise<string>
   /** Verifies signature, type, issuer, audience and expiry; throws 401 `InvalidSession` otherwise. */
@@ -91,7 +91,7 @@ const invalid = (): ServiceError =>
  * first start and kept in the store so that every instance and restart shares it, or given by file
  * or environment; HS256 with a configured secret for App Services-like deployments. Verification
  * pins the algorithm, the type, the issuer and the audience, and never takes a key from the
- * token's own header (RELIABILITY.md B2–B8).
+ * token's own header (docs/reliability.md B2–B8).
  */
 export const createTokenService = async (options: TokenServiceOptions): Promise<TokenService> => {
   const { store, appId, issuer, clock, logger } = options
@@ -168,7 +168,7 @@ export const createTokenService = async (options: TokenServiceOptions): Promise<
       let payload: JWTPayload
       try {
         const header = decodeProtectedHeader(token)
-        // Keys come from our own list only, never from the token (RELIABILITY.md B4).
+        // Keys come from our own list only, never from the token (docs/reliability.md B4).
         if (header.jku || header.jwk || header.x5u || header.x5c) throw new Error('foreign key')
         const key = await findKey(header.kid)
         if (!key || header.alg !== key.alg) throw new Error('unknown key')

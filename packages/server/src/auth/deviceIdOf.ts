@@ -5,7 +5,7 @@ const ZERO_ID = '000000000000000000000000'
 
 /**
  * The device id for a login: the one the client sent in `options.device.deviceId` (an ObjectId,
- * or its hex) when valid, else a new one. It must always be 24 hex digits (PROTOCOL.md §3.3).
+ * or its hex) when valid, else a new one. It must always be 24 hex digits (docs/protocol.md §3.3).
  */
 export const deviceIdOf = (body: Record<string, unknown>): string => {
   const options = body.options as { device?: { deviceId?: unknown } } | undefined

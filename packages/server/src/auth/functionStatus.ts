@@ -1,7 +1,7 @@
 import type { ServerContext } from '../ServerContext'
 import { ErrorCode, ServiceError } from '../http/ServiceError'
 
-/** What a confirmation or reset function decided (PROTOCOL.md §4). */
+/** What a confirmation or reset function decided (docs/protocol.md §4). */
 export type FunctionStatus = 'success' | 'pending' | 'fail'
 
 /**

@@ -375,7 +375,7 @@ describe.each(testStores())('local-userpass with confirmation by email on $kind'
     )
   })
 
-  it('ignores an Authorization header on the email/password routes (PROTOCOL.md §4)', async () => {
+  it('ignores an Authorization header on the email/password routes (docs/protocol.md §4)', async () => {
     const answer = await s.request(
       'POST',
       `/app/${s.appId}/auth/providers/local-userpass/register`,

@@ -4,7 +4,7 @@ import { findApiKey } from './apiKeys'
 import { requireString } from './checkCredentialsInput'
 import type { LoginSubject } from './LoginSubject'
 
-/** The `api-key` provider: a user API key or a server API key in `key` (PROTOCOL.md §3.2). */
+/** The `api-key` provider: a user API key or a server API key in `key` (docs/protocol.md §3.2). */
 export const loginWithApiKey = async (
   ctx: ServerContext,
   body: Record<string, unknown>,

@@ -30,7 +30,7 @@ const readResult = (result: unknown): { id: string; name?: string } => {
 /**
  * The `custom-function` provider: runs `config.authFunctionName` as the system user with the login
  * payload (the body without `options`); the external id it returns names the user. A thrown error
- * is a 401 carrying its message, as App Services did (PROTOCOL.md §13).
+ * is a 401 carrying its message, as App Services did (docs/protocol.md §13).
  */
 export const loginWithCustomFunction = async (
   ctx: ServerContext,

@@ -9,8 +9,8 @@ const invalidCredentials = (): ServiceError =>
   new ServiceError(401, ErrorCode.InvalidPassword, 'invalid username/password')
 
 /**
- * Checks `username` and `password` (PROTOCOL.md §3.2). An unknown address and a wrong password get
- * the same answer after the same work (a dummy verification, RELIABILITY.md A3); "not confirmed" is
+ * Checks `username` and `password` (docs/protocol.md §3.2). An unknown address and a wrong password get
+ * the same answer after the same work (a dummy verification, docs/reliability.md A3); "not confirmed" is
  * said only once the password checked out (A4). A hash made with older parameters is replaced with
  * one at today's (A12). Failed logins pause the account, known or not, after ten (C6); a correct
  * password clears the count (C7).

@@ -20,7 +20,7 @@ const applyNewPassword = async (
   await ctx.store.transaction(async (tx) => {
     await setPasswordHash(tx, input.email, hash)
     if (input.userId) await revokeUserSessions(tx, ctx.clock, input.userId)
-    // A new password starts with a clean slate (RELIABILITY.md C7).
+    // A new password starts with a clean slate (docs/reliability.md C7).
     await clearLoginFailures(tx, input.email)
   })
 }

@@ -10,7 +10,7 @@ export interface RefreshOutcome {
   readonly session: ActiveSession
   /** The user's custom data as the `user_data` claim carries it; undefined when there is none. */
   readonly userData: unknown
-  /** Present only for rotating sessions (PROTOCOL.md §17.1); realm-web's never rotate. */
+  /** Present only for rotating sessions (docs/protocol.md §17.1); realm-web's never rotate. */
   readonly refreshToken?: string
 }
 
@@ -35,7 +35,7 @@ const tokenState = async (
 
 /**
  * Rotates under the session's row lock, so that concurrent refreshes with one token serialise and
- * all land on the same successor (RELIABILITY.md B13, B16). The token's state is read after the lock
+ * all land on the same successor (docs/reliability.md B13, B16). The token's state is read after the lock
  * is held, in a statement of its own: under READ COMMITTED that statement sees what the previous
  * holder committed (a join in the locking statement would see the token as it was before the wait).
  */

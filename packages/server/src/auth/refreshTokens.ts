@@ -11,7 +11,7 @@ export const hashRefreshToken = (token: string): string =>
   createHash('sha256').update(token).digest('hex')
 
 /**
- * The token that follows `token` when a rotating session refreshes (PROTOCOL.md §17.1): an HMAC of
+ * The token that follows `token` when a rotating session refreshes (docs/protocol.md §17.1): an HMAC of
  * it under the server's rotation secret. Being derived, not drawn, the successor never has to be
  * stored in clear, yet every presentation of `token` inside the grace window answers the same one;
  * and without the secret nobody can compute it, so a stolen token still has to be presented (and

@@ -11,7 +11,7 @@ import { issueUserpassToken } from './userpassTokens'
  * `POST .../local-userpass/register`. With confirmation by email, registering an address that is
  * already taken answers exactly like a new registration (same status, same empty body, the same
  * password hashing): the owner gets a mail instead, so the answer does not reveal who has an
- * account (RELIABILITY.md A2). With `autoConfirm` or a confirmation function the new account
+ * account (docs/reliability.md A2). With `autoConfirm` or a confirmation function the new account
  * would be usable at once, so a taken address is 409 `AccountNameInUse`, as App Services answered.
  */
 export const registerUser = async (

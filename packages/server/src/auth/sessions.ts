@@ -11,7 +11,7 @@ export interface OpenSessionInput {
   readonly deviceId: string
   /** Refresh-token lifetime in seconds. */
   readonly lifetime: number
-  /** The client asked for refresh-token rotation (PROTOCOL.md §17.1). */
+  /** The client asked for refresh-token rotation (docs/protocol.md §17.1). */
   readonly rotating: boolean
   /** Opened by the anon-user provider. */
   readonly anonymous: boolean
@@ -109,7 +109,7 @@ export const isSessionUsable = (
 
 /**
  * Finds the live session whose *current* refresh token this is (API-key routes authenticate with
- * it, PROTOCOL.md §6). A rotated-out token does not count here, nor does a session past the idle
+ * it, docs/protocol.md §6). A rotated-out token does not count here, nor does a session past the idle
  * timeout (seconds; null for none): a refresh would refuse it, so must everything else.
  */
 export const findSessionByRefreshToken = async (

@@ -13,7 +13,7 @@ export interface SigningKey {
   /** Absent for a retired key: it only verifies. */
   readonly privateKey: CryptoKey | Uint8Array | undefined
   readonly publicKey: CryptoKey | Uint8Array
-  /** The public half for `/.well-known/jwks.json`; never set for HS256 (RELIABILITY.md B10). */
+  /** The public half for `/.well-known/jwks.json`; never set for HS256 (docs/reliability.md B10). */
   readonly publicJwk: JWK | undefined
   /** When it stopped signing (ms since the epoch), or null for the current key. */
   readonly retiredAt: number | null

@@ -1,6 +1,6 @@
 import type { ProviderConfig } from '../appFolder/AppConfig'
 
-/** The `local-userpass` provider's settings (App Services' names, PROTOCOL.md §4). */
+/** The `local-userpass` provider's settings (App Services' names, docs/protocol.md §4). */
 export interface UserpassConfig {
   readonly autoConfirm: boolean
   readonly emailConfirmationUrl: string

@@ -3,7 +3,7 @@ import type { Clock } from '../Clock'
 import type { Queryable, Store } from '../store/Store'
 import { isUniqueViolation } from '../store/isUniqueViolation'
 
-/** One identity of a user, in the shape of `GET /auth/profile` (PROTOCOL.md §5.3). */
+/** One identity of a user, in the shape of `GET /auth/profile` (docs/protocol.md §5.3). */
 export interface ProfileIdentity {
   id: string
   provider_type: string
@@ -11,7 +11,7 @@ export interface ProfileIdentity {
   provider_data: Record<string, unknown>
 }
 
-/** The answer of `GET /auth/profile`, also sent with the login answer (PROTOCOL.md §17.2). */
+/** The answer of `GET /auth/profile`, also sent with the login answer (docs/protocol.md §17.2). */
 export interface UserProfile {
   user_id: string
   domain_id: string
@@ -84,7 +84,7 @@ const findIdentity = async (
 /**
  * The user behind an external identity (a custom JWT's `sub`, a custom function's id), created on
  * first sight. Two first logins racing for one identity both end with the same user, never with a
- * unique-violation error (RELIABILITY.md E2). `data` refreshes the user's metadata on every login.
+ * unique-violation error (docs/reliability.md E2). `data` refreshes the user's metadata on every login.
  */
 export const findOrCreateUser = async (
   store: Store,

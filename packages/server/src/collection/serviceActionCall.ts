@@ -14,7 +14,7 @@ const defined = (fields: Document): Document =>
   Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
 
 /**
- * Reads a service action (`{ name, arguments: [options], service }`, PROTOCOL.md §11): realm-web
+ * Reads a service action (`{ name, arguments: [options], service }`, docs/protocol.md §11): realm-web
  * sends one options object per call, with `database` and `collection`, `query` and `project` for
  * reads, `filter` and `projection` for the findOneAnd* family. Its `findOneAndDelete` is sent as a
  * `findOneAndReplace` without `update` (an SDK bug), so that is read as the delete it meant.

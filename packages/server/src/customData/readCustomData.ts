@@ -24,7 +24,7 @@ export const customDataClaim = (stored: unknown): unknown =>
 /**
  * Reads a user's custom-data document as relaxed EJSON, ready for the `user_data` claim; undefined
  * when custom data is off or the user has no document. When several documents match, the first
- * inserted wins (PROTOCOL.md §8.2).
+ * inserted wins (docs/protocol.md §8.2).
  */
 export const readCustomData = async (
   db: Queryable,

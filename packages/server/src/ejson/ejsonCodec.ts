@@ -8,12 +8,12 @@ import { Double, EJSON, Int32, Long, Timestamp } from 'bson'
 export const decodeEjson = (value: unknown): unknown =>
   toNative(EJSON.deserialize(value as Parameters<typeof EJSON.deserialize>[0], { relaxed: false }))
 
-/** Canonical EJSON: what the store keeps and what `functions/call` answers (PROTOCOL.md §7.2). */
+/** Canonical EJSON: what the store keeps and what `functions/call` answers (docs/protocol.md §7.2). */
 export const encodeCanonical = (value: unknown): unknown =>
   EJSON.serialize(value === undefined ? null : value, { relaxed: false })
 
 /**
- * Relaxed EJSON: plain numbers and strings; used for `user_data` in tokens (PROTOCOL.md §17.4).
+ * Relaxed EJSON: plain numbers and strings; used for `user_data` in tokens (docs/protocol.md §17.4).
  * Unlike bson's own relaxed mode, a long beyond 2^53 stays `{"$numberLong": ...}`: bson would
  * turn it into a rounded number, and the client decodes the wrapper exactly.
  */

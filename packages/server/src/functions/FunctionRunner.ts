@@ -1,4 +1,4 @@
-/** The calling user as functions see it in `context.user` (PROTOCOL.md §13). */
+/** The calling user as functions see it in `context.user` (docs/protocol.md §13). */
 export interface FunctionUser {
   readonly id: string
   readonly type: string
@@ -14,7 +14,7 @@ export interface WriteEvent {
   readonly ids: readonly unknown[]
 }
 
-/** `context.request` (PROTOCOL.md §13): the HTTP request that led to the call. */
+/** `context.request` (docs/protocol.md §13): the HTTP request that led to the call. */
 export interface FunctionRequest {
   readonly remoteIPAddress: string
   /** Header name → values, as App Services gives them. Authorization and Cookie are left out. */
@@ -44,7 +44,7 @@ export interface FunctionCall {
   readonly request?: FunctionRequest
   /**
    * Told of every write this call makes (nested `context.functions.execute` calls included), so
-   * the route can tell whether the caller's custom data changed (PROTOCOL.md §17.3).
+   * the route can tell whether the caller's custom data changed (docs/protocol.md §17.3).
    */
   readonly onWrite?: (event: WriteEvent) => void
 }

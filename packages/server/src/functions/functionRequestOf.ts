@@ -21,7 +21,7 @@ export interface FunctionRequestInput {
   readonly trustedProxies: ReadonlySet<string>
 }
 
-/** `context.request` for a call made by this HTTP request (PROTOCOL.md §13). */
+/** `context.request` for a call made by this HTTP request (docs/protocol.md §13). */
 export const functionRequestOf = (
   c: Context,
   { service, action, trustedProxies }: FunctionRequestInput,

@@ -1,7 +1,7 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
 /**
- * The error codes this server answers with, in App Services' spelling (PROTOCOL.md §9.1), so
+ * The error codes this server answers with, in App Services' spelling (docs/protocol.md §9.1), so
  * clients can switch on `error_code`.
  */
 export const ErrorCode = {

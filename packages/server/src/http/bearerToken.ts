@@ -5,7 +5,7 @@ import { ErrorCode, ServiceError } from './ServiceError'
 export const bearerToken = (c: Context): string => {
   const header = c.req.header('authorization')
   const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null
-  // realm-web sends "Bearer null" for a logged-out user (PROTOCOL.md §1.1): no token either.
+  // realm-web sends "Bearer null" for a logged-out user (docs/protocol.md §1.1): no token either.
   if (!match?.[1] || match[1] === 'null' || match[1] === 'undefined') {
     throw new ServiceError(
       401,

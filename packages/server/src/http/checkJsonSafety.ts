@@ -26,7 +26,7 @@ const checkText = (text: string, where: string): void => {
 const describePath = (path: string): string => (path === '' ? 'the body' : `"${path}"`)
 
 /**
- * Refuses what a JSON body must never carry into the server (RELIABILITY.md D4–D9, D11): keys that
+ * Refuses what a JSON body must never carry into the server (docs/reliability.md D4–D9, D11): keys that
  * pollute prototypes (`__proto__` anywhere, `constructor` holding an object), NUL characters and
  * unpaired surrogates, nesting deeper than `maxDepth`, objects with more than `maxKeys` keys, and
  * integers beyond 2^53 written as plain JSON numbers (they have already lost precision; canonical

@@ -2,7 +2,7 @@ import { getConnInfo } from '@hono/node-server/conninfo'
 import type { Context } from 'hono'
 import { isIP } from 'node:net'
 
-/** The key requests without a known address share: never unlimited (RELIABILITY.md C3). */
+/** The key requests without a known address share: never unlimited (docs/reliability.md C3). */
 export const UNKNOWN_CLIENT = 'unknown'
 
 export const normalize = (address: string): string => {
@@ -11,7 +11,7 @@ export const normalize = (address: string): string => {
   return trimmed.startsWith('::ffff:') && isIP(trimmed.slice(7)) === 4 ? trimmed.slice(7) : trimmed
 }
 
-/** An IPv6 client is keyed by its /64: one host can hold a whole /64 (RELIABILITY.md C4). */
+/** An IPv6 client is keyed by its /64: one host can hold a whole /64 (docs/reliability.md C4). */
 const rateLimitKey = (address: string): string => {
   if (isIP(address) !== 6) return address
   const [head = '', tail = ''] = address.split('::')
@@ -44,7 +44,7 @@ export const socketAddress = (c: Context): string | undefined => {
  * The client's address: the socket's peer, unless that peer is one of the explicitly trusted
  * proxies; then the rightmost `X-Forwarded-For` entry that is not itself a trusted proxy. A client
  * can prepend anything to `X-Forwarded-For`, so the leftmost entry is never believed, and with no
- * trusted proxy the header is ignored (RELIABILITY.md C2). Undefined when there is no socket.
+ * trusted proxy the header is ignored (docs/reliability.md C2). Undefined when there is no socket.
  */
 export const clientAddress = (
   c: Context,
@@ -68,7 +68,7 @@ export const clientAddress = (
 
 /**
  * The key a client is rate limited under: its address (`clientAddress`), an IPv6 one by its /64;
- * requests without a known address share `UNKNOWN_CLIENT` (RELIABILITY.md C3, C4).
+ * requests without a known address share `UNKNOWN_CLIENT` (docs/reliability.md C3, C4).
  */
 export const clientIp = (c: Context, trustedProxies: ReadonlySet<string>): string => {
   const address = clientAddress(c, trustedProxies)

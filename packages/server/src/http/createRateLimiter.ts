@@ -7,7 +7,7 @@ export interface RateLimitRule {
   readonly windowSeconds: number
 }
 
-/** The routes that are limited per client IP (RELIABILITY.md §2.3, GoTrue's defaults). */
+/** The routes that are limited per client IP (docs/reliability.md §2.3, GoTrue's defaults). */
 export interface RateLimitRules {
   /** Logins with a secret: password, API key, custom JWT, custom function. */
   readonly login: RateLimitRule
@@ -47,7 +47,7 @@ const MAX_BUCKETS = 100_000
 
 /**
  * In-memory token buckets per rule and client key. The state is per process and starts empty on
- * restart (RELIABILITY.md C10); behind a load balancer each instance limits on its own.
+ * restart (docs/reliability.md C10); behind a load balancer each instance limits on its own.
  */
 export const createRateLimiter = (rules: RateLimitRules, clock: Clock): RateLimiter => {
   const buckets = new Map<string, Bucket>()

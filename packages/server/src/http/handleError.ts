@@ -34,7 +34,7 @@ const isStoreUnavailable = (error: Error): boolean => {
 /**
  * The one place errors become answers: a `ServiceError` is the App Services error body with its
  * status (and `Retry-After`); an unreachable store is 503; anything else is our bug, logged whole
- * and answered as a 500 that names no internals (no stack, no SQL, RELIABILITY.md D15).
+ * and answered as a 500 that names no internals (no stack, no SQL, docs/reliability.md D15).
  */
 export const handleError =
   (logger: Logger) =>

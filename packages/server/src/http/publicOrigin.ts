@@ -9,7 +9,7 @@ const firstValue = (header: string | undefined): string | undefined =>
 const HOST = /^[\w.-]+(?::\d{1,5})?$|^\[[\da-f:.]+\](?::\d{1,5})?$/i
 
 /**
- * The origin clients should call, for location discovery (PROTOCOL.md §2): the configured public
+ * The origin clients should call, for location discovery (docs/protocol.md §2): the configured public
  * URL; else, behind a trusted proxy, the scheme and host it forwarded (a TLS proxy in front of a
  * plain-HTTP server must not send clients to `http://`); else the request's own origin.
  */

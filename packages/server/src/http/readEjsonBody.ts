@@ -35,7 +35,7 @@ const readText = async (request: Request, max: number): Promise<string> => {
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
 
 /**
- * Reads a JSON request body and decodes its EJSON (canonical, relaxed or plain, PROTOCOL.md §1.2).
+ * Reads a JSON request body and decodes its EJSON (canonical, relaxed or plain, docs/protocol.md §1.2).
  * An empty body reads as `{}`. Everything else that is not safe JSON is refused before any handler
  * sees it: a body over `maxBytes` (413), another content type (415), invalid JSON or UTF-8 (400),
  * and what `checkJsonSafety` refuses: prototype-polluting keys, NUL characters, unpaired

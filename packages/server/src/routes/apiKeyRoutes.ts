@@ -14,7 +14,7 @@ import { ErrorCode, ServiceError } from '../http/ServiceError'
 import type { ServerContext } from '../ServerContext'
 
 /**
- * User API keys (PROTOCOL.md §6), authenticated with the **refresh** token as realm-web sends it.
+ * User API keys (docs/protocol.md §6), authenticated with the **refresh** token as realm-web sends it.
  * Anonymous users cannot own keys, as on App Services.
  */
 export const apiKeyRoutes = (ctx: ServerContext): Hono => {

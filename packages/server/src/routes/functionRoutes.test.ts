@@ -14,7 +14,7 @@ const callFunction = (s: InProcessServer, login: Login, call: { name: string; ar
     body: { name: call.name, arguments: call.args ?? [] },
   })
 
-/** A realm-web `mongoClient('mongodb-atlas')` call (PROTOCOL.md §11), on app.notes by default. */
+/** A realm-web `mongoClient('mongodb-atlas')` call (docs/protocol.md §11), on app.notes by default. */
 const serviceCall = (
   s: InProcessServer,
   login: Login,

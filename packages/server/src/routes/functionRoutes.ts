@@ -50,7 +50,7 @@ const collectionFailure = (error: CollectionError): ServiceError => {
 }
 
 /**
- * `POST /app/{appId}/functions/call` (PROTOCOL.md §7, §11): calls a function (`{ name, arguments }`)
+ * `POST /app/{appId}/functions/call` (docs/protocol.md §7, §11): calls a function (`{ name, arguments }`)
  * or runs a MongoDB service action for realm-web's `mongoClient` (`{ name, arguments, service }`).
  * Private functions are as absent as missing ones (404); a function's `can_evaluate` must hold for
  * the caller (403). When the call changed the caller's custom-data document, the answer carries a
@@ -102,7 +102,7 @@ export const functionRoutes = (ctx: ServerContext): Hono =>
         : await runServiceAction(ctx, { service, name, args, user, onWrite })
 
     if (touchedCustomData && ctx.settings.refreshedTokenHeader) {
-      // Read-your-writes in one round trip (PROTOCOL.md §17.3): when the caller's document
+      // Read-your-writes in one round trip (docs/protocol.md §17.3): when the caller's document
       // changed, answer with a token that already carries it.
       const userData = await readCustomData(ctx.store, customData, claims.sub)
       if (JSON.stringify(userData) !== JSON.stringify(claims.user_data)) {

@@ -17,7 +17,7 @@ const wantsRotation = (body: Record<string, unknown>): boolean => {
   return options?.refreshTokenRotation === true
 }
 
-/** `POST /app/{appId}/auth/providers/{provider}/login` (PROTOCOL.md §3). */
+/** `POST /app/{appId}/auth/providers/{provider}/login` (docs/protocol.md §3). */
 export const loginRoutes = (
   ctx: ServerContext,
   handlers: ReadonlyMap<string, LoginHandler>,

@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { publicOrigin } from '../http/publicOrigin'
 import type { ServerContext } from '../ServerContext'
 
-/** Location discovery (PROTOCOL.md §2), the JWKS (§17.5) and the health routes (§17.6). */
+/** Location discovery (docs/protocol.md §2), the JWKS (§17.5) and the health routes (§17.6). */
 export const metaRoutes = (ctx: ServerContext): Hono =>
   new Hono()
     .get('/api/client/v2.0/app/:appId/location', (c) => {

@@ -26,7 +26,7 @@ export const liveAccess = async (
   return { claims, profile }
 }
 
-/** `POST`/`DELETE /auth/session`, `GET /auth/profile` and `DELETE /auth/delete` (PROTOCOL.md §5). */
+/** `POST`/`DELETE /auth/session`, `GET /auth/profile` and `DELETE /auth/delete` (docs/protocol.md §5). */
 export const sessionRoutes = (ctx: ServerContext): Hono =>
   new Hono()
     .post('/auth/session', async (c) => {
@@ -50,7 +50,7 @@ export const sessionRoutes = (ctx: ServerContext): Hono =>
     .delete('/auth/session', async (c) => {
       // Any token the session ever had ends it: logging out is always safe to honour.
       const session = await findSessionOfToken(ctx.store, bearerToken(c))
-      // realm-web swallows exactly this message on logout (PROTOCOL.md §5.2).
+      // realm-web swallows exactly this message on logout (docs/protocol.md §5.2).
       if (!session || !(await revokeSession(ctx.store, ctx.clock, session.id))) {
         throw new ServiceError(401, ErrorCode.InvalidSession, 'failed to find refresh token')
       }

@@ -13,7 +13,7 @@ import { providerNotFound } from './loginRoutes'
 const BASE = '/app/:appId/auth/providers/:provider'
 
 /**
- * The email/password routes (PROTOCOL.md §4). They ignore any Authorization header: realm-web
+ * The email/password routes (docs/protocol.md §4). They ignore any Authorization header: realm-web
  * sends the current user's access token, and a 401 here would make it refresh and retry.
  * Success answers are `201` with no body, which realm-web reads as `null`.
  */

@@ -44,7 +44,7 @@ const readOwner = async (path: string): Promise<{ pid: number; host: string } | 
  * Takes `<dataDir>.lock` (next to the folder, never inside PostgreSQL's files) with O_EXCL, so a
  * second process on the same folder fails fast instead of corrupting it (PGlite has no lock of its
  * own: pglite #1106). A lock left by a dead process on this host is taken over; a live one never
- * is (RELIABILITY.md F4, F5).
+ * is (docs/reliability.md F4, F5).
  */
 export const lockDataDir = async (dataDir: string): Promise<DataDirLock> => {
   const path = `${dataDir}.lock`

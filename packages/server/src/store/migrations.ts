@@ -56,7 +56,7 @@ export const migrations: readonly Migration[] = [
 
       -- Documents of the MongoDB-style collection API, stored as canonical EJSON so that
       -- ObjectId, Date, Long and Decimal128 survive. seq keeps insertion order: when several
-      -- documents match a custom-data lookup, the first inserted wins (PROTOCOL.md §8.2).
+      -- documents match a custom-data lookup, the first inserted wins (docs/protocol.md §8.2).
       CREATE TABLE documents (
         seq bigserial PRIMARY KEY,
         db text NOT NULL,
@@ -71,7 +71,7 @@ export const migrations: readonly Migration[] = [
     version: 2,
     name: 'auth: rotation chains, email/password, API keys, server secrets',
     sql: /* sql */ `
-      -- Every refresh token a session ever had, as SHA-256. Rotation (PROTOCOL.md §17.1) keeps
+      -- Every refresh token a session ever had, as SHA-256. Rotation (docs/protocol.md §17.1) keeps
       -- the rotated-out ones so that a reuse is recognised, and revokes the session for it.
       CREATE TABLE refresh_tokens (
         hash text PRIMARY KEY,
