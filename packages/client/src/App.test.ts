@@ -337,7 +337,7 @@ describe.each(testStores())('App against the real server on $kind', (storeKind) 
       app.emailPasswordAuth.registerUser({ email, password: 'x' }),
     ).rejects.toMatchObject({
       name: 'ApiError',
-      status: 422,
+      status: 400,
       errorCode: 'InvalidParameter',
       message: expect.stringContaining('password must be between'),
     })

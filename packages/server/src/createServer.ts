@@ -29,7 +29,7 @@ import {
 import { handleError } from './http/handleError'
 import { requestLog } from './http/requestLog'
 import { tooLarge } from './http/readEjsonBody'
-import { ErrorCode, ServiceError } from './http/ServiceError'
+import { ErrorCode, ServiceError } from './errors/ServiceError'
 import { apiKeyRoutes } from './routes/apiKeyRoutes'
 import { functionRoutes } from './routes/functionRoutes'
 import { loginRoutes } from './routes/loginRoutes'
@@ -276,7 +276,6 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
   hono.use(`${API}/app/:appId/*`, async (c, next) => {
     if (c.req.param('appId') !== app.appId) {
       throw new ServiceError(
-        404,
         ErrorCode.AppNotFound,
         `cannot find app using Client App ID '${c.req.param('appId')}'`,
       )

@@ -6,7 +6,7 @@ export { openStore } from './store/openStore'
 export { migrate } from './store/migrate'
 export { createLogger } from './createLogger'
 export { systemClock } from './Clock'
-export { ErrorCode, ServiceError, isServiceError } from './http/ServiceError'
+export { ErrorCode, ServiceError, isServiceError } from './errors/ServiceError'
 export { runCli } from './cli'
 
 export type { CreateServerOptions, CustomDataServer } from './createServer'

@@ -6,7 +6,7 @@ import { generateSigningJwk } from './auth/signingKeys'
 import { type CliValues, exitWithStartupError, storeOptionsOf } from './cli'
 import { systemClock } from './Clock'
 import { createLogger } from './createLogger'
-import { isServiceError } from './http/ServiceError'
+import { isServiceError } from './errors/ServiceError'
 import { openStore } from './store/openStore'
 import type { Store } from './store/Store'
 

@@ -1,5 +1,5 @@
 import type { Clock } from '../Clock'
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { Queryable } from '../store/Store'
 
 /** When failed password logins on one account start to be slowed down (docs/reliability.md C6). */
@@ -43,7 +43,6 @@ export const enforceAccountBackoff = async (
   if (waitMs > 0) {
     const seconds = Math.ceil(waitMs / 1000)
     throw new ServiceError(
-      429,
       ErrorCode.TooManyRequests,
       `too many failed logins for this account; try again in ${seconds} s`,
     ).withRetryAfter(seconds)

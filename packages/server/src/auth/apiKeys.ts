@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { ObjectId } from 'bson'
 import type { Clock } from '../Clock'
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { Queryable, Store } from '../store/Store'
 import { createUser } from './users'
 import { isUniqueViolation } from '../store/isUniqueViolation'
@@ -24,7 +24,6 @@ const hashKey = (key: string): string => createHash('sha256').update(key).digest
 const checkName = (name: unknown): string => {
   if (typeof name !== 'string' || !NAME.test(name)) {
     throw new ServiceError(
-      400,
       ErrorCode.InvalidParameter,
       'an API key needs a "name" of 1 to 64 letters, digits, spaces, ".", "_" or "-"',
     )
@@ -57,13 +56,12 @@ const insertApiKey = async (
   } catch (error) {
     // Two creations with one name racing: the loser answers like any duplicate (docs/reliability.md E2).
     if (isUniqueViolation(error)) {
-      throw new ServiceError(409, ErrorCode.APIKeyAlreadyExists, `API key '${name}' already exists`)
+      throw new ServiceError(ErrorCode.APIKeyAlreadyExists, `API key '${name}' already exists`)
     }
     throw error
   }
   if (rows.length === 0) {
     throw new ServiceError(
-      400,
       ErrorCode.InvalidParameter,
       `a user may have at most ${MAX_KEYS_PER_USER} API keys`,
     )
@@ -88,7 +86,7 @@ export const listApiKeys = (db: Queryable, userId: string): Promise<ApiKeyView[]
   )
 
 const notFound = (keyId: string): ServiceError =>
-  new ServiceError(404, ErrorCode.APIKeyNotFound, `API key not found: '${keyId}'`)
+  new ServiceError(ErrorCode.APIKeyNotFound, `API key not found: '${keyId}'`)
 
 export const getApiKey = async (
   db: Queryable,
@@ -153,7 +151,7 @@ export const createServerApiKey = (
       [name],
     )
     if (taken.length > 0) {
-      throw new ServiceError(409, ErrorCode.APIKeyAlreadyExists, `API key '${name}' already exists`)
+      throw new ServiceError(ErrorCode.APIKeyAlreadyExists, `API key '${name}' already exists`)
     }
     const { userId } = await createUser(tx, clock, {
       providerType: 'api-key',

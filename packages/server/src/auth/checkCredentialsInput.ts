@@ -1,4 +1,4 @@
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { ServerSettings } from '../ServerContext'
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/
@@ -7,11 +7,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/
 export const requireString = (body: Record<string, unknown>, key: string): string => {
   const value = body[key]
   if (typeof value !== 'string' || value === '') {
-    throw new ServiceError(
-      400,
-      ErrorCode.MissingParameter,
-      `expected "${key}" to be a non-empty string`,
-    )
+    throw new ServiceError(ErrorCode.MissingParameter, `expected "${key}" to be a non-empty string`)
   }
   return value
 }
@@ -20,7 +16,6 @@ export const requireString = (body: Record<string, unknown>, key: string): strin
 export const checkEmail = (email: string): string => {
   if (email.length > 254 || !EMAIL.test(email)) {
     throw new ServiceError(
-      400,
       ErrorCode.InvalidParameter,
       'expected a valid email address',
     ).withDetails({ reason: 'email' })
@@ -41,7 +36,6 @@ export const checkPassword = (password: string, settings: ServerSettings): strin
   const length = [...password].length
   if (length < settings.passwordMinLength) {
     throw new ServiceError(
-      422,
       ErrorCode.InvalidParameter,
       `password must be between ${settings.passwordMinLength} and ${settings.passwordMaxLength} characters`,
     ).withDetails({ reason: 'length' })
@@ -52,7 +46,6 @@ export const checkPassword = (password: string, settings: ServerSettings): strin
 
 const tooLong = (settings: ServerSettings): ServiceError =>
   new ServiceError(
-    400,
     ErrorCode.InvalidParameter,
     `password must be between ${settings.passwordMinLength} and ${settings.passwordMaxLength} characters`,
   ).withDetails({ reason: 'length' })

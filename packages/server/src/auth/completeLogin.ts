@@ -1,5 +1,5 @@
 import { readCustomData } from '../customData/readCustomData'
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { ServerContext } from '../ServerContext'
 import { openSession } from './sessions'
 import { readProfile, type UserProfile } from './users'
@@ -34,7 +34,7 @@ export const completeLogin = async (
     readCustomData(ctx.store, ctx.app.customUserData, userId),
     readProfile(ctx.store, userId, ctx.app.appId),
   ])
-  if (!profile) throw new ServiceError(401, ErrorCode.UserDisabled, 'user disabled')
+  if (!profile) throw new ServiceError(ErrorCode.UserDisabled, 'user disabled')
   const { sessionId, refreshToken } = await openSession(ctx.store, ctx.clock, {
     userId,
     identityId,

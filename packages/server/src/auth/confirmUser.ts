@@ -1,5 +1,5 @@
 import type { ProviderConfig } from '../appFolder/AppConfig'
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { ServerContext } from '../ServerContext'
 import { callStatusFunction } from './functionStatus'
 import { confirmNow, startConfirmation } from './startConfirmation'
@@ -8,7 +8,7 @@ import { confirmationMode, userpassConfig } from './userpassConfig'
 import { consumeUserpassToken, issueUserpassToken } from './userpassTokens'
 
 export const invalidTokenError = (): ServiceError =>
-  new ServiceError(400, ErrorCode.UserpassTokenInvalid, 'invalid token data')
+  new ServiceError(ErrorCode.UserpassTokenInvalid, 'invalid token data')
 
 /** `POST .../local-userpass/confirm` with the `token` and `tokenId` of a confirmation link. */
 export const confirmUser = async (
@@ -20,7 +20,7 @@ export const confirmUser = async (
   if (!used) throw invalidTokenError()
   const account = await findAccount(ctx.store, used.email)
   if (account?.user_id) {
-    throw new ServiceError(400, ErrorCode.UserAlreadyConfirmed, 'user already confirmed')
+    throw new ServiceError(ErrorCode.UserAlreadyConfirmed, 'user already confirmed')
   }
   await confirmNow(ctx, provider, used)
 }
@@ -36,7 +36,6 @@ export const resendConfirmation = async (
 ): Promise<void> => {
   if (confirmationMode(userpassConfig(provider)) !== 'email') {
     throw new ServiceError(
-      400,
       ErrorCode.BadRequest,
       'this app does not confirm users by email (autoConfirm or a confirmation function is on)',
     )
@@ -53,7 +52,7 @@ export const retryConfirmationFunction = async (
 ): Promise<void> => {
   const config = userpassConfig(provider)
   if (confirmationMode(config) !== 'function') {
-    throw new ServiceError(400, ErrorCode.BadRequest, 'this app has no confirmation function')
+    throw new ServiceError(ErrorCode.BadRequest, 'this app has no confirmation function')
   }
   const account = await findAccount(ctx.store, email)
   if (!account || account.user_id !== null) return
@@ -68,6 +67,6 @@ export const retryConfirmationFunction = async (
   })
   if (status === 'success') await confirmNow(ctx, provider, { email })
   if (status === 'fail') {
-    throw new ServiceError(400, ErrorCode.BadRequest, 'the confirmation function refused this user')
+    throw new ServiceError(ErrorCode.BadRequest, 'the confirmation function refused this user')
   }
 }

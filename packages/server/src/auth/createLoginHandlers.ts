@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { ProviderConfig } from '../appFolder/AppConfig'
 import { AppFolderError } from '../appFolder/readJsonFile'
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { ServerContext } from '../ServerContext'
 import { requireString } from './checkCredentialsInput'
 import { createCustomTokenVerifier } from './createCustomTokenVerifier'
@@ -60,7 +60,6 @@ const handlerFor = async (ctx: ServerContext, provider: ProviderConfig): Promise
         } catch (error) {
           // The verifier says what was wrong (malformed, expired, wrong audience, unknown key).
           throw new ServiceError(
-            401,
             ErrorCode.AuthError,
             `invalid custom auth token: ${(error as Error).message}`,
           )

@@ -14,8 +14,8 @@ describe('the password hasher', () => {
       'fulfilled',
       'rejected',
     ])
+    // ServiceUnavailable is answered 503 (http/statusOf.ts).
     expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({
-      status: 503,
       code: 'ServiceUnavailable',
       retryAfterSeconds: 1,
     })

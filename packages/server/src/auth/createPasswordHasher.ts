@@ -1,7 +1,7 @@
 import { scrypt as scryptCallback, timingSafeEqual } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { hash as argon2Hash, verify as argon2Verify, type Algorithm } from '@node-rs/argon2'
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 
 /** argon2id cost parameters. */
 export interface Argon2Params {
@@ -88,7 +88,6 @@ const createGate = (maxConcurrent: number, maxQueued: number) => {
     if (running >= maxConcurrent) {
       if (waiting.length >= maxQueued) {
         throw new ServiceError(
-          503,
           ErrorCode.ServiceUnavailable,
           'too many password checks in progress; try again shortly',
         ).withRetryAfter(1)

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { decodeProtectedHeader, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose'
 import type { Logger } from 'pino'
 import type { Clock } from '../Clock'
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { Store } from '../store/Store'
 import {
   hs256Key,
@@ -80,11 +80,7 @@ export interface TokenServiceOptions {
 }
 
 const invalid = (): ServiceError =>
-  new ServiceError(
-    401,
-    ErrorCode.InvalidSession,
-    'invalid session: access token expired or invalid',
-  )
+  new ServiceError(ErrorCode.InvalidSession, 'invalid session: access token expired or invalid')
 
 /**
  * Signs and verifies access tokens: EdDSA (Ed25519) with a `kid` by default, the key generated on

@@ -1,5 +1,5 @@
 import type { ServerContext } from '../ServerContext'
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 
 /** What a confirmation or reset function decided (docs/protocol.md §4). */
 export type FunctionStatus = 'success' | 'pending' | 'fail'
@@ -21,12 +21,11 @@ export const callStatusFunction = async (
       typeof error === 'object' && error !== null && 'message' in error
         ? String(error.message)
         : String(error)
-    throw new ServiceError(400, ErrorCode.FunctionExecutionError, message)
+    throw new ServiceError(ErrorCode.FunctionExecutionError, message)
   }
   const status = (result as { status?: unknown } | null)?.status
   if (status === 'success' || status === 'pending' || status === 'fail') return status
   throw new ServiceError(
-    400,
     ErrorCode.FunctionExecutionError,
     `function ${call.name} must return { status: "success" | "pending" | "fail" }`,
   )

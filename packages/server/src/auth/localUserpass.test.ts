@@ -269,7 +269,7 @@ describe.each(testStores())('local-userpass with confirmation by email on $kind'
     const email = newEmail()
     const answer = await register(email, 'seven77')
     expect(answer).toMatchObject({
-      status: 422,
+      status: 400,
       body: { error_code: 'InvalidParameter', reason: 'length' },
     })
     expect(

@@ -1,4 +1,4 @@
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { ServerContext } from '../ServerContext'
 import { findApiKey } from './apiKeys'
 import { requireString } from './checkCredentialsInput'
@@ -11,7 +11,7 @@ export const loginWithApiKey = async (
 ): Promise<LoginSubject> => {
   const key = requireString(body, 'key')
   const found = key.length <= 256 ? await findApiKey(ctx.store, key) : undefined
-  if (!found) throw new ServiceError(401, ErrorCode.InvalidPassword, 'invalid API key')
+  if (!found) throw new ServiceError(ErrorCode.InvalidPassword, 'invalid API key')
   const [identity] = await ctx.store.query<{ id: string }>(
     `SELECT id FROM identities WHERE user_id = $1 AND provider_type = 'api-key' LIMIT 1`,
     [found.userId],

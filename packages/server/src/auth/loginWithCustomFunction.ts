@@ -1,6 +1,6 @@
 import { ObjectId } from 'bson'
 import type { ProviderConfig } from '../appFolder/AppConfig'
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { ServerContext } from '../ServerContext'
 import type { LoginSubject } from './LoginSubject'
 import { findOrCreateUser } from './users'
@@ -10,8 +10,7 @@ const messageOf = (error: unknown): string =>
     ? String(error.message)
     : String(error)
 
-const refused = (message: string): ServiceError =>
-  new ServiceError(401, ErrorCode.AuthError, message)
+const refused = (message: string): ServiceError => new ServiceError(ErrorCode.AuthError, message)
 
 /** Reads an auth function's answer: an id string (or ObjectId), or `{ id, name? }`. */
 const readResult = (result: unknown): { id: string; name?: string } => {

@@ -1,4 +1,4 @@
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { ServerContext } from '../ServerContext'
 import { clearLoginFailures, enforceAccountBackoff, recordLoginFailure } from './accountBackoff'
 import { checkPassword, requireString } from './checkCredentialsInput'
@@ -6,7 +6,7 @@ import type { LoginSubject } from './LoginSubject'
 import { findAccount, identityOfAccount, setPasswordHash } from './userpassAccounts'
 
 const invalidCredentials = (): ServiceError =>
-  new ServiceError(401, ErrorCode.InvalidPassword, 'invalid username/password')
+  new ServiceError(ErrorCode.InvalidPassword, 'invalid username/password')
 
 /**
  * Checks `username` and `password` (docs/protocol.md §3.2). An unknown address and a wrong password get
@@ -40,7 +40,7 @@ export const loginWithPassword = async (
   if (!check.valid) return failed()
   if (backoff) await clearLoginFailures(ctx.store, email)
   if (account.user_id === null) {
-    throw new ServiceError(401, ErrorCode.UserNotConfirmed, 'confirmation required')
+    throw new ServiceError(ErrorCode.UserNotConfirmed, 'confirmation required')
   }
   if (check.needsRehash) {
     await setPasswordHash(ctx.store, email, await ctx.passwords.hash(password))

@@ -1,5 +1,5 @@
 import type { ProviderConfig } from '../appFolder/AppConfig'
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { ServerContext } from '../ServerContext'
 import { clearLoginFailures } from './accountBackoff'
 import { checkPassword } from './checkCredentialsInput'
@@ -38,7 +38,6 @@ export const sendResetEmail = async (
   const config = userpassConfig(provider)
   if (config.runResetFunction) {
     throw new ServiceError(
-      400,
       ErrorCode.BadRequest,
       'this app resets passwords through a function: call reset/call instead',
     )
@@ -93,7 +92,7 @@ export const callResetFunction = async (
 ): Promise<void> => {
   const config = userpassConfig(provider)
   if (!config.runResetFunction) {
-    throw new ServiceError(400, ErrorCode.BadRequest, 'this app has no password reset function')
+    throw new ServiceError(ErrorCode.BadRequest, 'this app has no password reset function')
   }
   const password = checkPassword(input.password, ctx.settings)
   const account = await findAccount(ctx.store, input.email)
@@ -115,11 +114,7 @@ export const callResetFunction = async (
     ],
   })
   if (status === 'fail') {
-    throw new ServiceError(
-      400,
-      ErrorCode.BadRequest,
-      'the password reset function refused the reset',
-    )
+    throw new ServiceError(ErrorCode.BadRequest, 'the password reset function refused the reset')
   }
   if (status === 'success') {
     await consumeUserpassToken(ctx.store, ctx.clock, { ...token, purpose: 'reset' })

@@ -1,5 +1,5 @@
 import { customDataClaim, readCustomData } from '../customData/readCustomData'
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { ServerContext } from '../ServerContext'
 import type { Queryable } from '../store/Store'
 import { hashRefreshToken, successorOf } from './refreshTokens'
@@ -18,7 +18,7 @@ export interface RefreshOutcome {
 const MAX_CHAIN_STEPS = 16
 
 export const invalidSession = (): ServiceError =>
-  new ServiceError(401, ErrorCode.InvalidSession, 'invalid session')
+  new ServiceError(ErrorCode.InvalidSession, 'invalid session')
 
 type Rotation = { kind: 'ok'; token: string } | { kind: 'reused' } | { kind: 'dead' }
 

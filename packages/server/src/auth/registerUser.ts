@@ -1,5 +1,5 @@
 import type { ProviderConfig } from '../appFolder/AppConfig'
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { ServerContext } from '../ServerContext'
 import { checkEmail, checkPassword } from './checkCredentialsInput'
 import { startConfirmation } from './startConfirmation'
@@ -28,7 +28,7 @@ export const registerUser = async (
   }
   const config = userpassConfig(provider)
   if (confirmationMode(config) !== 'email') {
-    throw new ServiceError(409, ErrorCode.AccountNameInUse, 'name already in use')
+    throw new ServiceError(ErrorCode.AccountNameInUse, 'name already in use')
   }
   const account = await findAccount(ctx.store, email)
   if (account && account.user_id === null) {

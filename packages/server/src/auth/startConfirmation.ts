@@ -1,5 +1,5 @@
 import type { ProviderConfig } from '../appFolder/AppConfig'
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { ServerContext } from '../ServerContext'
 import { callStatusFunction } from './functionStatus'
 import { onUserCreated } from './onUserCreated'
@@ -67,11 +67,7 @@ export const startConfirmation = async (
     if (status === 'success') return confirmNow(ctx, provider, registration)
     if (status === 'fail') {
       await deleteAccount(ctx.store, email)
-      throw new ServiceError(
-        400,
-        ErrorCode.BadRequest,
-        'the confirmation function refused this user',
-      )
+      throw new ServiceError(ErrorCode.BadRequest, 'the confirmation function refused this user')
     }
     return
   }

@@ -1,6 +1,6 @@
 import { EJSON, Timestamp } from 'bson'
 import { update as mingoUpdate } from 'mingo'
-import { mongoError } from './CollectionError'
+import { mongoError } from './mongoError'
 import type { Document } from './documentCodec'
 import { withMingo } from './mingoQueries'
 import { isWideNumber } from './queryView'

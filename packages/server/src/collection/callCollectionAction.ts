@@ -1,4 +1,4 @@
-import { invalidParameter as invalid } from './CollectionError'
+import { invalidParameter as invalid } from './mongoError'
 import type { Collection } from './createCollection'
 import type { Document } from './documentCodec'
 import { isPlainObject } from './isPlainObject'

@@ -5,7 +5,8 @@ import { encodeRelaxed } from '../ejson/ejsonCodec'
 import type { Queryable, Store } from '../store/Store'
 import { applyUpdate } from './applyUpdate'
 import { systemAccess, type CollectionAccess } from './CollectionAccess'
-import { CollectionError, mongoError } from './CollectionError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
+import { mongoError } from './mongoError'
 import { lockCollection, type WriteLock } from './collectionLocks'
 import { fromStored, idKey, toStored, withId, type Document } from './documentCodec'
 import {
@@ -210,9 +211,9 @@ export const createCollection = (options: CollectionOptions): Collection => {
   const now = options.now ?? (() => new Date())
   const namespace = `${db}.${coll}`
 
-  const denied = (action: string): CollectionError =>
-    new CollectionError(
-      'NoMatchingRuleFound',
+  const denied = (action: string): ServiceError =>
+    new ServiceError(
+      ErrorCode.NoMatchingRuleFound,
       `${action} not permitted: no rule lets this user ${action} this document in ${namespace}`,
     )
 

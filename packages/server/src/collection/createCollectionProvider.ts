@@ -2,7 +2,8 @@ import type { AppConfig } from '../appFolder/AppConfig'
 import type { FunctionUser } from '../functions/FunctionRunner'
 import type { Store } from '../store/Store'
 import { systemAccess, type CollectionAccess } from './CollectionAccess'
-import { CollectionError } from './CollectionError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
+import { invalidParameter } from './mongoError'
 import { createRuleAccess, type CollectionRules } from './CollectionRules'
 import { createCollection, type Collection, type WriteListener } from './createCollection'
 import { ownDocumentAccess } from './ownDocumentAccess'
@@ -27,7 +28,7 @@ export interface CollectionProvider {
   readonly services: readonly string[]
   /** The app's values, secrets resolved: `%%values` in rules and `can_evaluate`. */
   readonly values: Readonly<Record<string, unknown>>
-  /** Throws `CollectionError` for an unknown service or a collection no rule covers. */
+  /** Throws `ServiceError` for an unknown service or a collection no rule covers. */
   open(request: CollectionRequest): Collection
 }
 
@@ -64,7 +65,7 @@ export const createCollectionProvider = (
     values,
     open(request) {
       if (!services.includes(request.service)) {
-        throw new CollectionError('InvalidParameter', `service not found: '${request.service}'`)
+        throw invalidParameter(`service not found: '${request.service}'`)
       }
       const namespace = `${request.db}.${request.coll}`
       const isCustomData =
@@ -92,8 +93,8 @@ export const createCollectionProvider = (
             namespace,
           })
         } else {
-          throw new CollectionError(
-            'NoMatchingRuleFound',
+          throw new ServiceError(
+            ErrorCode.NoMatchingRuleFound,
             `no rule exists for namespace '${namespace}'`,
           )
         }

@@ -2,7 +2,7 @@
 import { Aggregator, Query } from 'mingo'
 import { MingoError } from 'mingo/util'
 import type { Document } from './documentCodec'
-import { mongoError } from './CollectionError'
+import { mongoError } from './mongoError'
 import { toQueryView } from './queryView'
 
 // No server-side JavaScript ($where, $function, $accumulator): filters come from clients too.

@@ -1,4 +1,4 @@
-import { invalidParameter as invalid } from './CollectionError'
+import { invalidParameter as invalid } from './mongoError'
 import type { Document } from './documentCodec'
 
 /** One realm-web `mongoClient` call, as the collection action it means. */

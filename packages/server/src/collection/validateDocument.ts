@@ -1,4 +1,4 @@
-import { mongoError } from './CollectionError'
+import { mongoError } from './mongoError'
 import type { Document } from './documentCodec'
 
 // A NUL, or a UTF-16 surrogate without its other half: PostgreSQL's jsonb cannot store either.

@@ -58,7 +58,7 @@ export interface FunctionRunner {
   has(name: string): boolean
   /**
    * Runs a function and resolves with its return value (decoded, BSON types as bson's classes).
-   * Rejects with a `FunctionError` whose message is safe to show a client: the function's own
+   * Rejects with a `ServiceError` whose message is safe to show a client: the function's own
    * error message, the time limit, the memory limit, the concurrency limit.
    */
   call(call: FunctionCall): Promise<unknown>

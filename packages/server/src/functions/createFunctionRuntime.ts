@@ -3,10 +3,9 @@ import type { Worker } from 'node:worker_threads'
 import type { Logger } from 'pino'
 import type { AppConfig } from '../appFolder/AppConfig'
 import { callCollectionAction } from '../collection/callCollectionAction'
-import { isCollectionError } from '../collection/CollectionError'
 import type { CollectionProvider } from '../collection/createCollectionProvider'
 import { decodeEjson, encodeCanonical } from '../ejson/ejsonCodec'
-import { FunctionError } from './FunctionError'
+import { ErrorCode, isServiceError, ServiceError } from '../errors/ServiceError'
 import type { FunctionCall, FunctionRunner } from './FunctionRunner'
 import { spawnFunctionWorker, workerSetup } from './spawnFunctionWorker'
 
@@ -112,7 +111,7 @@ export const createFunctionRuntime = async (
     return text.length > ARG_LOG_CHARS ? `${text.slice(0, ARG_LOG_CHARS)}...` : text
   }
 
-  const settle = (job: Job, error: FunctionError | undefined, value?: unknown): void => {
+  const settle = (job: Job, error: ServiceError | undefined, value?: unknown): void => {
     if (job.settled) return
     job.settled = true
     clearTimeout(job.timer)
@@ -149,7 +148,7 @@ export const createFunctionRuntime = async (
           ok: false,
           value: JSON.stringify({
             message: 'malformed collection operation',
-            code: 'InvalidParameter',
+            code: ErrorCode.InvalidParameter,
           }),
         }
       }
@@ -167,7 +166,7 @@ export const createFunctionRuntime = async (
       const result = await callCollectionAction(collection, action, Array.isArray(args) ? args : [])
       return { ok: true, value: JSON.stringify(encodeCanonical(result)) }
     } catch (error) {
-      if (isCollectionError(error)) {
+      if (isServiceError(error)) {
         return { ok: false, value: JSON.stringify({ message: error.message, code: error.code }) }
       }
       // The store's own words (SQL, driver errors) stay in the log.
@@ -179,7 +178,7 @@ export const createFunctionRuntime = async (
         ok: false,
         value: JSON.stringify({
           message: `${where} failed: internal error (see the server log)`,
-          code: 'InternalError',
+          code: ErrorCode.InternalServerError,
         }),
       }
     }
@@ -194,7 +193,7 @@ export const createFunctionRuntime = async (
     if (!closed) replace()
   }
 
-  const fail = (slot: Slot, error: FunctionError): void => {
+  const fail = (slot: Slot, error: ServiceError): void => {
     const job = slot.job
     slot.job = undefined
     if (job) settle(job, error)
@@ -242,13 +241,16 @@ export const createFunctionRuntime = async (
             if (message.ok === true) settle(job, undefined, decodeEjson(JSON.parse(outcome)))
             else {
               const { message: text } = JSON.parse(outcome) as { message?: unknown }
-              settle(job, new FunctionError('FunctionExecutionError', String(text)))
+              settle(job, new ServiceError(ErrorCode.FunctionExecutionError, String(text)))
             }
           } catch (error) {
             logger.error({ ...describe(job), err: error }, 'a function answer could not be read')
             settle(
               job,
-              new FunctionError('InternalError', 'the function answered something unreadable'),
+              new ServiceError(
+                ErrorCode.InternalServerError,
+                'the function answered something unreadable',
+              ),
             )
           }
         })
@@ -260,8 +262,8 @@ export const createFunctionRuntime = async (
       if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
         fail(
           slot,
-          new FunctionError(
-            'FunctionExecutionError',
+          new ServiceError(
+            ErrorCode.FunctionExecutionError,
             `execution memory limit exceeded: "${job?.call.name ?? 'a function'}" needed more than ${limits.memoryLimitMb} MB`,
           ),
         )
@@ -269,7 +271,10 @@ export const createFunctionRuntime = async (
         logger.error({ err: error, function: job?.call.name }, 'a function worker failed')
         fail(
           slot,
-          new FunctionError('InternalError', 'the function runtime failed while running this call'),
+          new ServiceError(
+            ErrorCode.InternalServerError,
+            'the function runtime failed while running this call',
+          ),
         )
       }
       retire(slot)
@@ -278,7 +283,10 @@ export const createFunctionRuntime = async (
       if (slot.retired) return
       fail(
         slot,
-        new FunctionError('InternalError', 'the function worker stopped while running this call'),
+        new ServiceError(
+          ErrorCode.InternalServerError,
+          'the function worker stopped while running this call',
+        ),
       )
       retire(slot)
     })
@@ -315,8 +323,8 @@ export const createFunctionRuntime = async (
         if (slot.job !== job) return
         fail(
           slot,
-          new FunctionError(
-            'ExecutionTimeLimitExceeded',
+          new ServiceError(
+            ErrorCode.ExecutionTimeLimitExceeded,
             `execution time limit exceeded: "${job.call.name}" ran for more than ${limits.timeLimitMs / 1000} s`,
           ),
         )
@@ -346,19 +354,21 @@ export const createFunctionRuntime = async (
       const definition = app.functions.get(call.name)
       if (!definition) {
         return Promise.reject(
-          new FunctionError('FunctionNotFound', `function not found: '${call.name}'`),
+          new ServiceError(ErrorCode.FunctionNotFound, `function not found: '${call.name}'`),
         )
       }
       if (closed) {
-        return Promise.reject(new FunctionError('InternalError', 'the server is shutting down'))
+        return Promise.reject(
+          new ServiceError(ErrorCode.InternalServerError, 'the server is shutting down'),
+        )
       }
       const userKey = call.user?.id
       if (inFlight >= limits.maxConcurrentCalls) {
         return Promise.reject(
-          new FunctionError(
-            'TooManyRequests',
+          new ServiceError(
+            ErrorCode.TooManyRequests,
             `too many function calls at once (${limits.maxConcurrentCalls}); try again shortly`,
-          ),
+          ).withRetryAfter(1),
         )
       }
       if (
@@ -366,10 +376,10 @@ export const createFunctionRuntime = async (
         (perUser.get(userKey) ?? 0) >= limits.maxConcurrentCallsPerUser
       ) {
         return Promise.reject(
-          new FunctionError(
-            'TooManyRequests',
+          new ServiceError(
+            ErrorCode.TooManyRequests,
             `too many function calls at once for this user (${limits.maxConcurrentCallsPerUser}); try again shortly`,
-          ),
+          ).withRetryAfter(1),
         )
       }
       let args: string
@@ -379,8 +389,8 @@ export const createFunctionRuntime = async (
         user = call.user ? JSON.stringify(encodeCanonical(call.user)) : ''
       } catch (error) {
         return Promise.reject(
-          new FunctionError(
-            'FunctionExecutionError',
+          new ServiceError(
+            ErrorCode.FunctionExecutionError,
             `the arguments cannot be sent to the function: ${(error as Error).message}`,
           ),
         )
@@ -419,12 +429,12 @@ export const createFunctionRuntime = async (
       if (closed) return
       closed = true
       for (const job of queue.splice(0)) {
-        settle(job, new FunctionError('InternalError', 'the server is shutting down'))
+        settle(job, new ServiceError(ErrorCode.InternalServerError, 'the server is shutting down'))
       }
       const workers = slots.splice(0)
       for (const slot of workers) {
         slot.retired = true
-        fail(slot, new FunctionError('InternalError', 'the server is shutting down'))
+        fail(slot, new ServiceError(ErrorCode.InternalServerError, 'the server is shutting down'))
       }
       await Promise.all(workers.map((slot) => slot.worker.terminate()))
     },

@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import { ErrorCode, ServiceError } from './ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 
 /** The token of an `Authorization: Bearer <token>` header; 401 `MissingAuthReq` when there is none. */
 export const bearerToken = (c: Context): string => {
@@ -8,7 +8,6 @@ export const bearerToken = (c: Context): string => {
   // realm-web sends "Bearer null" for a logged-out user (docs/protocol.md §1.1): no token either.
   if (!match?.[1] || match[1] === 'null' || match[1] === 'undefined') {
     throw new ServiceError(
-      401,
       ErrorCode.MissingAuthReq,
       'expected Authorization header with JWT Bearer token',
     )

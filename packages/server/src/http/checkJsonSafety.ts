@@ -1,4 +1,4 @@
-import { ErrorCode, ServiceError } from './ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 
 /** Limits on a parsed JSON body, on top of the byte limit. */
 export interface JsonLimits {
@@ -14,8 +14,7 @@ export const DEFAULT_JSON_LIMITS: JsonLimits = { maxDepth: 64, maxKeys: 10_000 }
 // text a person writes contains them.
 const BAD_TEXT = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
-const invalid = (message: string): ServiceError =>
-  new ServiceError(400, ErrorCode.BadRequest, message)
+const invalid = (message: string): ServiceError => new ServiceError(ErrorCode.BadRequest, message)
 
 const checkText = (text: string, where: string): void => {
   if (BAD_TEXT.test(text)) {

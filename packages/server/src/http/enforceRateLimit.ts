@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import type { ServerContext } from '../ServerContext'
 import { clientIp } from './clientIp'
 import type { RateLimitName } from './createRateLimiter'
-import { ErrorCode, ServiceError } from './ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 
 /** Takes one request from the caller's bucket for `rule`; 429 with `Retry-After` when it is empty. */
 export const enforceRateLimit = (ctx: ServerContext, c: Context, rule: RateLimitName): void => {
@@ -10,7 +10,6 @@ export const enforceRateLimit = (ctx: ServerContext, c: Context, rule: RateLimit
   const decision = ctx.rateLimiter.take(rule, clientIp(c, ctx.settings.trustedProxies))
   if (!decision.allowed) {
     throw new ServiceError(
-      429,
       ErrorCode.TooManyRequests,
       `too many requests from this address; try again in ${decision.retryAfterSeconds} s`,
     ).withRetryAfter(decision.retryAfterSeconds)

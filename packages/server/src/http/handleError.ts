@@ -1,7 +1,8 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { Logger } from 'pino'
-import { ErrorCode, isServiceError } from './ServiceError'
+import { ErrorCode, isServiceError } from '../errors/ServiceError'
+import { statusOf } from './statusOf'
 
 // Errors that mean the database is out of reach, not that the request was wrong: PostgreSQL's
 // connection and shutdown classes, node's socket errors, a closed PGlite.
@@ -32,8 +33,8 @@ const isStoreUnavailable = (error: Error): boolean => {
 }
 
 /**
- * The one place errors become answers: a `ServiceError` is the App Services error body with its
- * status (and `Retry-After`); an unreachable store is 503; anything else is our bug, logged whole
+ * The one place errors become answers: a `ServiceError` is the App Services error body with the
+ * status of its code (and `Retry-After`); an unreachable store is 503; anything else is our bug, logged whole
  * and answered as a 500 that names no internals (no stack, no SQL, docs/reliability.md D15).
  */
 export const handleError =
@@ -45,7 +46,7 @@ export const handleError =
       }
       return c.json(
         { ...error.details, error: error.message, error_code: error.code },
-        error.status,
+        statusOf(error.code),
       )
     }
     if (error instanceof HTTPException) {

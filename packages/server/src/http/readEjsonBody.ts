@@ -1,10 +1,10 @@
 import type { Context } from 'hono'
 import { decodeEjson } from '../ejson/ejsonCodec'
 import { checkJsonSafety } from './checkJsonSafety'
-import { ErrorCode, ServiceError } from './ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 
 export const tooLarge = (max: number): ServiceError =>
-  new ServiceError(413, ErrorCode.PayloadTooLarge, `request body exceeds ${max} bytes`)
+  new ServiceError(ErrorCode.PayloadTooLarge, `request body exceeds ${max} bytes`)
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
@@ -28,7 +28,7 @@ const readText = async (request: Request, max: number): Promise<string> => {
     // Fatal: invalid UTF-8 is refused rather than stored as silently altered text.
     return utf8.decode(Buffer.concat(chunks))
   } catch {
-    throw new ServiceError(400, ErrorCode.BadRequest, 'request body is not valid UTF-8')
+    throw new ServiceError(ErrorCode.BadRequest, 'request body is not valid UTF-8')
   }
 }
 
@@ -47,7 +47,6 @@ export const readEjsonBody = async (c: Context, maxBytes: number): Promise<unkno
   if (text.trim() === '') return {}
   if (type && !JSON_TYPE.test(type)) {
     throw new ServiceError(
-      415,
       ErrorCode.UnsupportedMediaType,
       `expected a JSON body (content-type application/json), got "${type}"`,
     )
@@ -57,7 +56,6 @@ export const readEjsonBody = async (c: Context, maxBytes: number): Promise<unkno
     parsed = JSON.parse(text)
   } catch (error) {
     throw new ServiceError(
-      400,
       ErrorCode.BadRequest,
       `request body is not valid JSON: ${(error as Error).message}`,
     )
@@ -67,7 +65,6 @@ export const readEjsonBody = async (c: Context, maxBytes: number): Promise<unkno
     return decodeEjson(parsed)
   } catch (error) {
     throw new ServiceError(
-      400,
       ErrorCode.BadRequest,
       `request body is not valid EJSON: ${(error as Error).message}`,
     )
@@ -81,7 +78,7 @@ export const readEjsonObject = async (
 ): Promise<Record<string, unknown>> => {
   const body = await readEjsonBody(c, maxBytes)
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ServiceError(400, ErrorCode.BadRequest, 'request body must be a JSON object')
+    throw new ServiceError(ErrorCode.BadRequest, 'request body must be a JSON object')
   }
   return body as Record<string, unknown>
 }

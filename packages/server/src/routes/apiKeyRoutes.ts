@@ -10,7 +10,7 @@ import { invalidSession } from '../auth/refreshSession'
 import { findSessionByRefreshToken } from '../auth/sessions'
 import { bearerToken } from '../http/bearerToken'
 import { readEjsonObject } from '../http/readEjsonBody'
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { ServerContext } from '../ServerContext'
 
 /**
@@ -36,7 +36,7 @@ export const apiKeyRoutes = (ctx: ServerContext): Hono => {
         [userId],
       )
       if (anonymousOnly.length > 0) {
-        throw new ServiceError(403, ErrorCode.Forbidden, 'anonymous users cannot create API keys')
+        throw new ServiceError(ErrorCode.Forbidden, 'anonymous users cannot create API keys')
       }
       const body = await readEjsonObject(c, ctx.settings.maxBodyBytes)
       return c.json(await createApiKey(ctx.store, ctx.clock, { userId, name: body.name }), 201)

@@ -3,16 +3,14 @@ import { Hono } from 'hono'
 import { invalidSession } from '../auth/refreshSession'
 import { queryProfile } from '../auth/users'
 import { callCollectionAction } from '../collection/callCollectionAction'
-import { isCollectionError, type CollectionError } from '../collection/CollectionError'
 import { serviceActionCall } from '../collection/serviceActionCall'
 import { readCustomData } from '../customData/readCustomData'
 import { decodeEjson, encodeCanonical } from '../ejson/ejsonCodec'
-import { isFunctionError, type FunctionError } from '../functions/FunctionError'
 import { functionRequestOf } from '../functions/functionRequestOf'
 import type { FunctionUser, WriteEvent } from '../functions/FunctionRunner'
 import { bearerToken } from '../http/bearerToken'
 import { readEjsonObject } from '../http/readEjsonBody'
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { ServerContext } from '../ServerContext'
 
 /**
@@ -21,33 +19,6 @@ import type { ServerContext } from '../ServerContext'
  * 8 KiB of upstream headers): beyond this the token only travels in a refresh answer's body.
  */
 const MAX_REFRESHED_TOKEN_HEADER = 8 * 1024
-
-/** A function's failure as the client sees it: the status and code App Services used. */
-const functionFailure = (error: FunctionError): ServiceError => {
-  switch (error.code) {
-    case 'FunctionNotFound':
-      return new ServiceError(404, ErrorCode.FunctionNotFound, error.message)
-    case 'FunctionExecutionError':
-      return new ServiceError(400, ErrorCode.FunctionExecutionError, error.message)
-    case 'ExecutionTimeLimitExceeded':
-      return new ServiceError(504, ErrorCode.ExecutionTimeLimitExceeded, error.message)
-    case 'TooManyRequests':
-      return new ServiceError(429, ErrorCode.TooManyRequests, error.message).withRetryAfter(1)
-    case 'InternalError':
-      return new ServiceError(500, ErrorCode.InternalServerError, error.message)
-  }
-}
-
-const collectionFailure = (error: CollectionError): ServiceError => {
-  switch (error.code) {
-    case 'NoMatchingRuleFound':
-      return new ServiceError(403, ErrorCode.NoMatchingRuleFound, error.message)
-    case 'MongoDBError':
-      return new ServiceError(400, ErrorCode.MongoDBError, error.message)
-    case 'InvalidParameter':
-      return new ServiceError(400, ErrorCode.InvalidParameter, error.message)
-  }
-}
 
 /**
  * `POST /app/{appId}/functions/call` (docs/protocol.md §7, §11): calls a function (`{ name, arguments }`)
@@ -62,13 +33,13 @@ export const functionRoutes = (ctx: ServerContext): Hono =>
     const body = await readEjsonObject(c, ctx.settings.maxBodyBytes)
     const { name, arguments: args = [], service } = body
     if (typeof name !== 'string' || name === '') {
-      throw new ServiceError(400, ErrorCode.MissingParameter, 'function call needs a "name"')
+      throw new ServiceError(ErrorCode.MissingParameter, 'function call needs a "name"')
     }
     if (!Array.isArray(args)) {
-      throw new ServiceError(400, ErrorCode.InvalidParameter, '"arguments" must be an array')
+      throw new ServiceError(ErrorCode.InvalidParameter, '"arguments" must be an array')
     }
     if (service !== undefined && typeof service !== 'string') {
-      throw new ServiceError(400, ErrorCode.InvalidParameter, '"service" must be a string')
+      throw new ServiceError(ErrorCode.InvalidParameter, '"service" must be a string')
     }
     // The caller's profile, in the same query that checks its session is still live.
     const profile = await queryProfile(ctx.store, {
@@ -133,31 +104,25 @@ const callFunction = async (ctx: ServerContext, c: Context, input: CallInput): P
   const { name, user } = input
   const definition = ctx.app.functions.get(name)
   if (!definition || definition.private) {
-    throw new ServiceError(404, ErrorCode.FunctionNotFound, `function not found: '${name}'`)
+    throw new ServiceError(ErrorCode.FunctionNotFound, `function not found: '${name}'`)
   }
   if (!definition.canEvaluate.evaluate({ user: { ...user }, values: ctx.collections.values })) {
     throw new ServiceError(
-      403,
       ErrorCode.NoMatchingRuleFound,
       `rule not matched for function '${name}': its can_evaluate expression does not hold for this user`,
     )
   }
-  try {
-    return await ctx.functions.call({
-      name,
-      args: input.args,
-      user,
-      request: functionRequestOf(c, {
-        service: '',
-        action: name,
-        trustedProxies: ctx.settings.trustedProxies,
-      }),
-      onWrite: input.onWrite,
-    })
-  } catch (error) {
-    if (isFunctionError(error)) throw functionFailure(error)
-    throw error
-  }
+  return ctx.functions.call({
+    name,
+    args: input.args,
+    user,
+    request: functionRequestOf(c, {
+      service: '',
+      action: name,
+      trustedProxies: ctx.settings.trustedProxies,
+    }),
+    onWrite: input.onWrite,
+  })
 }
 
 const runServiceAction = async (
@@ -165,22 +130,17 @@ const runServiceAction = async (
   input: CallInput & { readonly service: string },
 ): Promise<unknown> => {
   if (!ctx.collections.services.includes(input.service)) {
-    throw new ServiceError(404, ErrorCode.ServiceNotFound, `service not found: '${input.service}'`)
+    throw new ServiceError(ErrorCode.ServiceNotFound, `service not found: '${input.service}'`)
   }
-  try {
-    const call = serviceActionCall(input.name, input.args)
-    const collection = ctx.collections.open({
-      service: input.service,
-      db: call.database,
-      coll: call.collection,
-      user: input.user,
-      system: false,
-      caller: 'client',
-      onWrite: input.onWrite,
-    })
-    return await callCollectionAction(collection, call.action, call.args)
-  } catch (error) {
-    if (isCollectionError(error)) throw collectionFailure(error)
-    throw error
-  }
+  const call = serviceActionCall(input.name, input.args)
+  const collection = ctx.collections.open({
+    service: input.service,
+    db: call.database,
+    coll: call.collection,
+    user: input.user,
+    system: false,
+    caller: 'client',
+    onWrite: input.onWrite,
+  })
+  return callCollectionAction(collection, call.action, call.args)
 }

@@ -5,12 +5,12 @@ import { deviceIdOf } from '../auth/deviceIdOf'
 import { onUserCreated } from '../auth/onUserCreated'
 import { enforceRateLimit } from '../http/enforceRateLimit'
 import { readEjsonObject } from '../http/readEjsonBody'
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { ServerContext } from '../ServerContext'
 
 /** App Services' answer for a provider that is missing or disabled. */
 export const providerNotFound = (name: string): ServiceError =>
-  new ServiceError(400, ErrorCode.ProviderNotFound, `authentication via '${name}' is unsupported`)
+  new ServiceError(ErrorCode.ProviderNotFound, `authentication via '${name}' is unsupported`)
 
 const wantsRotation = (body: Record<string, unknown>): boolean => {
   const options = body.options as { refreshTokenRotation?: unknown } | undefined
@@ -29,7 +29,6 @@ export const loginRoutes = (
     if (!provider || !handler) throw providerNotFound(providerName)
     if (c.req.query('link') === 'true') {
       throw new ServiceError(
-        400,
         ErrorCode.BadRequest,
         'linking identities is not supported by this server',
       )
@@ -39,7 +38,6 @@ export const loginRoutes = (
     const rotating = wantsRotation(body)
     if (!rotating && ctx.settings.refreshTokenRotation === 'required') {
       throw new ServiceError(
-        400,
         ErrorCode.BadRequest,
         'this server requires refresh-token rotation: log in with options.refreshTokenRotation set to true',
       )

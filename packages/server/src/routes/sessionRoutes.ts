@@ -5,7 +5,7 @@ import { findSessionOfToken, revokeSession } from '../auth/sessions'
 import { deleteUser, queryProfile, type UserProfile } from '../auth/users'
 import { bearerToken } from '../http/bearerToken'
 import { enforceRateLimit } from '../http/enforceRateLimit'
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { ServerContext } from '../ServerContext'
 
 /**
@@ -52,7 +52,7 @@ export const sessionRoutes = (ctx: ServerContext): Hono =>
       const session = await findSessionOfToken(ctx.store, bearerToken(c))
       // realm-web swallows exactly this message on logout (docs/protocol.md §5.2).
       if (!session || !(await revokeSession(ctx.store, ctx.clock, session.id))) {
-        throw new ServiceError(401, ErrorCode.InvalidSession, 'failed to find refresh token')
+        throw new ServiceError(ErrorCode.InvalidSession, 'failed to find refresh token')
       }
       return c.body(null, 204)
     })

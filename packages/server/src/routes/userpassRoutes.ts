@@ -6,7 +6,7 @@ import { callResetFunction, resetPassword, sendResetEmail } from '../auth/passwo
 import { registerUser } from '../auth/registerUser'
 import { enforceRateLimit } from '../http/enforceRateLimit'
 import { readEjsonObject } from '../http/readEjsonBody'
-import { ErrorCode, ServiceError } from '../http/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { ServerContext } from '../ServerContext'
 import { providerNotFound } from './loginRoutes'
 
@@ -83,7 +83,7 @@ export const userpassRoutes = (ctx: ServerContext): Hono => {
       const body = await read(c)
       const args = body.arguments ?? []
       if (!Array.isArray(args)) {
-        throw new ServiceError(400, ErrorCode.InvalidParameter, '"arguments" must be an array')
+        throw new ServiceError(ErrorCode.InvalidParameter, '"arguments" must be an array')
       }
       await callResetFunction(ctx, provider, {
         email: requireString(body, 'email'),

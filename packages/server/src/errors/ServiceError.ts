@@ -1,5 +1,3 @@
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
-
 /**
  * The error codes this server answers with, in App Services' spelling (docs/protocol.md §9.1), so
  * clients can switch on `error_code`.
@@ -43,22 +41,22 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
 /**
- * The one error type route handlers throw. `createServer`'s error handler turns it into the
- * App Services error body `{ error, error_code }` with its status; anything else becomes a 500
- * whose body names no internals.
+ * The server's one error type, thrown by every layer (auth, collections, functions, routes): an
+ * App Services error code and a message written for the caller, never internals. It knows nothing
+ * of HTTP: the error handler at the route boundary (`http/handleError.ts`) picks the status from
+ * the code and answers App Services' body `{ error, error_code }`; anything else thrown becomes a
+ * 500 that names no internals.
  */
 export class ServiceError extends Error {
-  readonly status: ContentfulStatusCode
   readonly code: ErrorCode
   /** Seconds to send in `Retry-After` (429 and 503 answers). */
   retryAfterSeconds: number | undefined
   /** Extra fields of the error body, e.g. `{ reason: 'length' }`. */
   details: Readonly<Record<string, unknown>> | undefined
 
-  constructor(status: ContentfulStatusCode, code: ErrorCode, message: string) {
+  constructor(code: ErrorCode, message: string) {
     super(message)
     this.name = 'ServiceError'
-    this.status = status
     this.code = code
   }
 
