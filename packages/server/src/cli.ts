@@ -1,237 +1,36 @@
-import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
-import { AppFolderError } from './appFolder/readJsonFile'
-import { SigningKeyError, type SigningKeySource } from './auth/signingKeys'
-import type { CreateServerOptions } from './createServer'
-import { staticSiteProblem } from './http/withStaticSite'
-import { keysCommand } from './keysCommand'
-import { startServer, type RunningServer } from './startServer'
-import { DataDirLockedError } from './store/lockDataDir'
-import type { StoreOptions } from './store/openStore'
+import type { CliCommand } from './cli/CliCommand'
+import { fail, UsageError } from './cli/cliSupport'
+import { keysCommand } from './cli/keysCommand'
+import { startCommand } from './cli/startCommand'
 
-const USAGE = `Usage:
-  custom-data-server start --app <folder> [options]
-  custom-data-server keys create --name <name> --app <folder> [store options]
-  custom-data-server keys list --app <folder> [store options]
-  custom-data-server keys delete --name <name> --app <folder> [store options]
-  custom-data-server keys rotate-signing --app <folder> [store options]
-  custom-data-server keys generate-signing-key
+/** Every command, in the order the help text lists them. Add a command: a file in cli/, a line here. */
+const COMMANDS: readonly CliCommand[] = [startCommand, keysCommand]
 
-Options (each has an environment variable; the flag wins):
-  --app <folder>                 App Services app folder                        APP_DIR
-  --port <n>                     port; 0 picks a free one (default 8080)        PORT
-  --host <address>               interface (default 127.0.0.1)                  HOST
-  --data <folder|:memory:>       PGlite data folder (default :memory:)          DATA_DIR
-  --database-url <url>           PostgreSQL instead of PGlite                   DATABASE_URL
-  --environment <tag>            environments/<tag>.json values                 APP_ENVIRONMENT
-  --log-level <level>            fatal..trace or silent (default info)          LOG_LEVEL
-  --signing-key-file <path>      Ed25519 private JWK for access tokens          SIGNING_KEY_FILE
-                                 (or the JWK itself in SIGNING_KEY; default: keys kept in the store)
-  --access-token-secret <s>      sign HS256 with this secret (32+ bytes)        ACCESS_TOKEN_SECRET
-  --access-token-lifetime <s>    seconds (default 1800)                         ACCESS_TOKEN_LIFETIME
-  --refresh-token-lifetime <s>   seconds (default 5184000, 60 days)             REFRESH_TOKEN_LIFETIME
-  --refresh-token-rotation <m>   optional | required (default optional)         REFRESH_TOKEN_ROTATION
-  --trusted-proxy <address>      believe X-Forwarded-* from it; repeatable      TRUSTED_PROXIES (a,b)
-  --public-url <url>             the URL clients reach the server at            PUBLIC_URL
-                                 (answered by location discovery)
-  --rate-limits <on|off>         per-IP and per-account login limits (on)       RATE_LIMITS
-  --drain-timeout <ms>           how long shutdown waits for requests (10000)   DRAIN_TIMEOUT_MS
-  --static <folder>              also serve this built web app (its index.html  STATIC_DIR
-                                 for unknown pages); API routes keep priority
-  --name <name>                  the server API key's name (keys create/delete)
-  -h, --help                     show this help
-`
-
-const fail = (message: string): never => {
-  process.stderr.write(`custom-data-server: ${message}\n\n${USAGE}`)
-  process.exit(2)
-}
-
-const OPTIONS = {
-  app: { type: 'string' },
-  port: { type: 'string' },
-  host: { type: 'string' },
-  data: { type: 'string' },
-  'database-url': { type: 'string' },
-  environment: { type: 'string' },
-  'log-level': { type: 'string' },
-  'signing-key-file': { type: 'string' },
-  'access-token-secret': { type: 'string' },
-  'access-token-lifetime': { type: 'string' },
-  'refresh-token-lifetime': { type: 'string' },
-  'refresh-token-rotation': { type: 'string' },
-  'trusted-proxy': { type: 'string', multiple: true },
-  'public-url': { type: 'string' },
-  'rate-limits': { type: 'string' },
-  'drain-timeout': { type: 'string' },
-  static: { type: 'string' },
-  name: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const
-
-export type CliValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values']
-
-const env = (name: string): string | undefined => {
-  const value = process.env[name]
-  return value === undefined || value === '' ? undefined : value
-}
-
-const integer = (label: string, text: string | undefined, bounds: [number, number]) => {
-  if (text === undefined) return undefined
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < bounds[0] || value > bounds[1]) {
-    return fail(`${label} must be an integer from ${bounds[0]} to ${bounds[1]}, got "${text}"`)
-  }
-  return value
-}
-
-/** Where the data lives, from --data / --database-url / DATA_DIR / DATABASE_URL. */
-export const storeOptionsOf = (values: CliValues): StoreOptions => {
-  if (values['database-url'] && values.data) fail('use either --data or --database-url, not both')
-  // A flag beats the environment: --data means PGlite even where DATABASE_URL is set.
-  const databaseUrl = values['database-url'] ?? (values.data ? undefined : env('DATABASE_URL'))
-  if (databaseUrl) return { databaseUrl }
-  const data = values.data ?? env('DATA_DIR') ?? ':memory:'
-  return { dataDir: data === ':memory:' ? ':memory:' : resolve(data) }
-}
-
-const signingOf = (values: CliValues): SigningKeySource | undefined => {
-  const secret = values['access-token-secret'] ?? env('ACCESS_TOKEN_SECRET')
-  const keyFile = values['signing-key-file'] ?? env('SIGNING_KEY_FILE')
-  const privateJwk = env('SIGNING_KEY')
-  if (secret && (keyFile || privateJwk)) {
-    return fail('choose one way to sign: an HS256 secret or an Ed25519 key, not both')
-  }
-  if (secret) return { algorithm: 'HS256', secret }
-  if (keyFile) return { algorithm: 'EdDSA', keyFile: resolve(keyFile) }
-  if (privateJwk) return { algorithm: 'EdDSA', privateJwk }
-  return undefined
-}
-
-const serverOptionsOf = (
-  values: CliValues,
-): Omit<CreateServerOptions, 'app' | 'store' | 'logger'> => {
-  const rotation = values['refresh-token-rotation'] ?? env('REFRESH_TOKEN_ROTATION')
-  if (rotation !== undefined && rotation !== 'optional' && rotation !== 'required') {
-    fail(`--refresh-token-rotation must be optional or required, got "${rotation}"`)
-  }
-  const rateLimits = values['rate-limits'] ?? env('RATE_LIMITS') ?? 'on'
-  if (rateLimits !== 'on' && rateLimits !== 'off') {
-    fail(`--rate-limits must be on or off, got "${rateLimits}"`)
-  }
-  const trusted = [
-    ...(values['trusted-proxy'] ?? []),
-    ...(values['trusted-proxy'] ? [] : (env('TRUSTED_PROXIES') ?? '').split(',')),
-  ]
-    .map((address) => address.trim())
-    .filter((address) => address !== '')
-  const accessLifetime = integer(
-    '--access-token-lifetime',
-    values['access-token-lifetime'] ?? env('ACCESS_TOKEN_LIFETIME'),
-    [60, 86_400],
-  )
-  const refreshLifetime = integer(
-    '--refresh-token-lifetime',
-    values['refresh-token-lifetime'] ?? env('REFRESH_TOKEN_LIFETIME'),
-    [1_800, 5 * 365 * 86_400],
-  )
-  const signing = signingOf(values)
-  const publicUrl = values['public-url'] ?? env('PUBLIC_URL')
-  if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/i.test(publicUrl)) {
-    fail(`--public-url must be an http(s) URL with no path, got "${publicUrl}"`)
-  }
-  return {
-    ...(publicUrl ? { publicUrl } : {}),
-    ...(signing ? { signing } : {}),
-    ...(accessLifetime !== undefined ? { accessTokenLifetime: accessLifetime } : {}),
-    ...(refreshLifetime !== undefined ? { refreshTokenLifetime: refreshLifetime } : {}),
-    ...(rotation ? { refreshTokenRotation: rotation as 'optional' | 'required' } : {}),
-    ...(rateLimits === 'off' ? { rateLimits: false as const } : {}),
-    trustedProxies: trusted,
-  }
-}
-
-/** Explains a start-up failure in one line and exits 1: no stack for a configuration mistake. */
-export const exitWithStartupError = (error: unknown): never => {
-  const known =
-    error instanceof AppFolderError ||
-    error instanceof SigningKeyError ||
-    error instanceof DataDirLockedError
-  const message = known ? error.message : `failed to start: ${(error as Error).message}`
-  process.stderr.write(`custom-data-server: ${message}\n`)
-  process.exit(1)
-}
-
-const start = async (values: CliValues): Promise<void> => {
-  const appDir = values.app ?? env('APP_DIR')
-  if (!appDir) return fail('--app is required')
-  const port = integer('--port', values.port ?? env('PORT'), [0, 65_535]) ?? 8080
-  const drainTimeoutMs = integer(
-    '--drain-timeout',
-    values['drain-timeout'] ?? env('DRAIN_TIMEOUT_MS'),
-    [0, 600_000],
-  )
-  const environment = values.environment ?? env('APP_ENVIRONMENT')
-  const staticDir = values.static ?? env('STATIC_DIR')
-  const staticProblem = staticDir === undefined ? null : staticSiteProblem(resolve(staticDir))
-  if (staticProblem) return fail(`--static: ${staticProblem}`)
-  // Signals are handled from the start: one that arrives while the server is still starting stops
-  // it as soon as it listens; a second one while draining is ignored rather than killing the drain.
-  let running: RunningServer | undefined
-  let stopping: string | undefined
-  const shutdown = (signal: string) => {
-    if (stopping) return
-    stopping = signal
-    if (!running) return
-    process.stdout.write(`custom-data-server: ${signal}, draining and stopping\n`)
-    running.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`custom-data-server: shutdown failed: ${(error as Error).message}\n`)
-        process.exit(1)
-      },
-    )
-  }
-  process.on('SIGINT', () => shutdown('SIGINT'))
-  process.on('SIGTERM', () => shutdown('SIGTERM'))
-  try {
-    running = await startServer({
-      appDir: resolve(appDir),
-      store: storeOptionsOf(values),
-      port,
-      host: values.host ?? env('HOST') ?? '127.0.0.1',
-      logLevel: (values['log-level'] ?? env('LOG_LEVEL') ?? 'info') as 'info',
-      ...(environment !== undefined ? { environment } : {}),
-      ...(drainTimeoutMs !== undefined ? { drainTimeoutMs } : {}),
-      ...(staticDir !== undefined ? { staticDir: resolve(staticDir) } : {}),
-      server: serverOptionsOf(values),
-    })
-  } catch (error) {
-    return exitWithStartupError(error)
-  }
-  process.stdout.write(`custom-data-server listening on ${running.url}\n`)
-  if (stopping) {
-    const signal = stopping
-    stopping = undefined
-    shutdown(signal)
-  }
-}
+const usage = (): string =>
+  `Usage:\n${COMMANDS.map((command) => command.usage).join('\n\n')}\n\n  -h, --help                     show this help\n`
 
 /** Runs the command line; for `start`, resolves once the server listens. */
 export const runCli = async (argv: readonly string[]): Promise<void> => {
-  let parsed
-  try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS })
-  } catch (error) {
-    return fail((error as Error).message)
-  }
-  const { values, positionals } = parsed
-  if (values.help) {
-    process.stdout.write(USAGE)
+  const [name, ...rest] = argv
+  if (name === undefined) return usageError('missing command')
+  if ([name, ...rest].some((arg) => arg === '-h' || arg === '--help')) {
+    process.stdout.write(usage())
     return
   }
-  const [command, subcommand] = positionals
-  if (command === 'start') return start(values)
-  if (command === 'keys') return keysCommand(subcommand, values, fail)
-  return fail(command ? `unknown command "${command}"` : 'missing command')
+  try {
+    const command = COMMANDS.find((candidate) => candidate.name === name)
+    if (!command) return fail(`unknown command "${name}"`)
+    await command.run(rest)
+  } catch (error) {
+    // parseArgs' own complaints (an unknown flag, a missing value) are usage mistakes too.
+    const code = (error as { code?: unknown }).code
+    const parseError = typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')
+    if (error instanceof UsageError || parseError) return usageError((error as Error).message)
+    throw error
+  }
+}
+
+const usageError = (message: string): never => {
+  process.stderr.write(`custom-data-server: ${message}\n\n${usage()}`)
+  process.exit(2)
 }

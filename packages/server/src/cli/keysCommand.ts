@@ -1,27 +1,44 @@
-import { resolve } from 'node:path'
-import { loadAppFolder } from './appFolder/loadAppFolder'
-import { createServerApiKey, listServerApiKeys } from './auth/apiKeys'
-import { createTokenService } from './auth/createTokenService'
-import { generateSigningJwk } from './auth/signingKeys'
-import { type CliValues, exitWithStartupError, storeOptionsOf } from './cli'
-import { systemClock } from './Clock'
-import { createLogger } from './createLogger'
-import { isServiceError } from './errors/ServiceError'
-import { openStore } from './store/openStore'
-import type { Store } from './store/Store'
+import { parseArgs } from 'node:util'
+import { loadAppFolder } from '../appFolder/loadAppFolder'
+import { createServerApiKey, listServerApiKeys } from '../auth/apiKeys'
+import { createTokenService } from '../auth/createTokenService'
+import { generateSigningJwk } from '../auth/signingKeys'
+import { systemClock } from '../Clock'
+import { createLogger } from '../createLogger'
+import { isServiceError } from '../errors/ServiceError'
+import { openStore } from '../store/openStore'
+import type { Store } from '../store/Store'
+import type { CliCommand } from './CliCommand'
+import {
+  appDirOf,
+  exitWithStartupError,
+  fail,
+  print,
+  STORE_OPTIONS,
+  STORE_OPTIONS_USAGE,
+  storeOptionsOf,
+} from './cliSupport'
 
-const print = (line: string) => process.stdout.write(`${line}\n`)
+const OPTIONS = { ...STORE_OPTIONS, name: { type: 'string' } } as const
+
+type KeysValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values']
+
+const USAGE = `  custom-data-server keys create --name <name> --app <folder> [store options]
+  custom-data-server keys list --app <folder> [store options]
+  custom-data-server keys delete --name <name> --app <folder> [store options]
+  custom-data-server keys rotate-signing --app <folder> [store options]
+  custom-data-server keys generate-signing-key
+
+Options of keys:
+${STORE_OPTIONS_USAGE}
+  --name <name>                  the server API key's name (create, delete)`
 
 /**
  * `custom-data-server keys ...`: server API keys (create, list, delete), rotation of the stored
  * access-token signing key, and a fresh Ed25519 key for `SIGNING_KEY_FILE`. Commands that touch
  * the store open it like `start` does (stop a PGlite server first: the data folder is locked).
  */
-export const keysCommand = async (
-  subcommand: string | undefined,
-  values: CliValues,
-  fail: (message: string) => never,
-): Promise<void> => {
+const keys = async (subcommand: string | undefined, values: KeysValues): Promise<void> => {
   if (subcommand === 'generate-signing-key') {
     print(JSON.stringify(await generateSigningJwk()))
     return
@@ -29,14 +46,13 @@ export const keysCommand = async (
   if (!['create', 'list', 'delete', 'rotate-signing'].includes(subcommand ?? '')) {
     fail(subcommand ? `unknown keys command "${subcommand}"` : 'missing keys command')
   }
-  const appDir = values.app ?? process.env.APP_DIR
-  if (!appDir) fail('--app is required')
+  const appDir = appDirOf(values)
   if ((subcommand === 'create' || subcommand === 'delete') && !values.name)
     fail('--name is required')
   let store: Store
   let providerName = 'api-key'
   try {
-    const app = await loadAppFolder(resolve(appDir))
+    const app = await loadAppFolder(appDir)
     const provider = Object.values(app.providers).find((p) => p.type === 'api-key')
     if (provider) providerName = provider.name
     if (subcommand === 'create' && (!provider || provider.disabled)) {
@@ -96,4 +112,18 @@ export const keysCommand = async (
     throw error
   }
   await store.close()
+}
+
+/** `custom-data-server keys ...` */
+export const keysCommand: CliCommand = {
+  name: 'keys',
+  usage: USAGE,
+  run: (argv) => {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: OPTIONS,
+    })
+    return keys(positionals[0], values)
+  },
 }
