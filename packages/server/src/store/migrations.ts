@@ -168,4 +168,15 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX documents_db_coll_seq ON documents (db, coll, seq);
     `,
   },
+  {
+    version: 110,
+    name: 'documents: a partial index on decimal _ids',
+    sql: /* sql */ `
+      -- MongoDB matches _id: 1 against Decimal128("1") (and "1.0"...), whose stored keys differ;
+      -- the SQL narrowing of a numeric _id therefore also reads every decimal _id, through this
+      -- index of those rows alone (empty in nearly every app). Its predicate is the narrowing's.
+      CREATE INDEX documents_decimal_ids ON documents (db, coll)
+        WHERE id LIKE '{"$numberDecimal"%';
+    `,
+  },
 ]
