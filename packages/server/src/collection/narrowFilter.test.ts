@@ -273,7 +273,11 @@ describe.each(testStores())('the SQL narrowing against mingo on $kind', (kind) =
       if (expected instanceof Error || actual instanceof Error) {
         // A filter mingo refuses must be refused the same way, never half-answered.
         if (!(expected instanceof Error && actual instanceof Error)) {
-          differences.push(`${show(filter)}: mingo ${String(expected)}, find ${String(actual)}`)
+          const said = (outcome: unknown) =>
+            outcome instanceof Error
+              ? outcome.message
+              : `${(outcome as unknown[]).length} documents`
+          differences.push(`${show(filter)}: mingo ${said(expected)}, find ${said(actual)}`)
         }
         continue
       }
