@@ -37,8 +37,8 @@ export const freePort = (): Promise<number> =>
 /**
  * Installs as the README says (`pnpm add <its packages>`), with our packages taken from their
  * tarballs instead of the registry and everything else from the registry (pnpm's store makes
- * repeated runs quick). Unpublished, `@react-custom-data/client` is pinned to its tarball for
- * react-custom-data's peer too, as the registry would serve it.
+ * repeated runs quick). Unpublished, `@react-custom-data/client` is also pinned to its tarball
+ * where react-custom-data depends on it, as the registry would serve it.
  */
 export const installAsReadme = async (
   appDir: string,
