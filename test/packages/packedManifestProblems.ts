@@ -53,6 +53,12 @@ export const packedManifestProblems = async (
     }
   }
   if (!files.has('LICENSE')) problems.push('has no LICENSE file')
+  else if (
+    (await readFile(join(packed.dir, 'LICENSE'), 'utf8')) !==
+    (await readFile(join(packed.dir, '../../LICENSE'), 'utf8'))
+  ) {
+    problems.push("has a LICENSE that differs from the repository's")
+  }
   const source = await readFile(join(packed.dir, 'src/index.ts'), 'utf8').catch(() => '')
   if (/^['"]use client['"]/.test(source)) {
     const entry = ((pkg.exports as Record<string, Record<string, string>>)['.'] ?? {}).default
