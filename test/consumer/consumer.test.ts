@@ -197,6 +197,18 @@ describe('the packed packages in apps of their own', () => {
     expect(await runCommand('npx', ['custom-data-server', '--help'], { cwd: app })).toContain(
       'custom-data-server init <folder>',
     )
+    // Its library entry imports in Node with its runtime dependencies alone.
+    const library = await runCommand(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const server = await import('@react-custom-data/server'); console.log(Object.keys(server).sort().join(' '))",
+      ],
+      { cwd: app },
+    )
+    expect(library).toContain('createServer')
+    expect(library).toContain('loadAppFolder')
   })
 
   it(`Next.js App Router (create-next-app ${versionOf('create-next-app')}): the README files build with next build; signed out on the server, no hydration warning; sign up, write, see, and the errors in words`, async () => {
