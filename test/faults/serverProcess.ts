@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { spawnCli, type CliProcess } from '@react-custom-data/server/testing'
 
@@ -21,6 +21,8 @@ export interface ServerProcess {
   stop(): Promise<number | null>
   /** Resident memory (VmRSS), in MiB. */
   rssMiB(): number
+  /** Open file descriptors (sockets, files, pipes). */
+  openFiles(): number
 }
 
 export interface ServerOptions {
@@ -90,6 +92,7 @@ export const startServerProcess = async (options: ServerOptions): Promise<Server
       cli.child.kill('SIGTERM')
       return withTimeout(cli.exited, 60_000, 'server stop')
     },
+    openFiles: () => readdirSync(`/proc/${pid}/fd`).length,
     rssMiB() {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8')
       const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)

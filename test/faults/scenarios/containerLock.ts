@@ -21,7 +21,7 @@ const lockOf = (fields: { pid: number; host: string; pidns: string; start: strin
   ].join('\n') + '\n'
 
 export const containerLock: FaultScenario = {
-  name: 'crashed lock holder, container-like PID and host name',
+  name: 'F5: crashed lock holder, container-like PID and host name',
   needsPostgres: false,
   timeoutMs: 150_000,
   async run(context) {

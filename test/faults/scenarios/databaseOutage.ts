@@ -12,7 +12,7 @@ const OUTAGE_MS = 5_000
  * 200, and once the database is back the same process serves again by itself.
  */
 export const databaseOutage: FaultScenario = {
-  name: 'PostgreSQL outage of 5 s under load',
+  name: 'F6: PostgreSQL outage of 5 s under load',
   needsPostgres: true,
   timeoutMs: 120_000,
   async run(context) {
@@ -98,7 +98,7 @@ export const databaseOutage: FaultScenario = {
  * and serves as soon as the database is up, without a restart.
  */
 export const startWhileDown: FaultScenario = {
-  name: 'server started while PostgreSQL is down',
+  name: 'F6: server started while PostgreSQL is down',
   needsPostgres: true,
   timeoutMs: 120_000,
   async run(context) {

@@ -75,13 +75,13 @@ const killDuringWrites = (
 })
 
 export const killDuringWritesPglite = killDuringWrites(
-  'kill -9 during concurrent writes, PGlite on disk',
+  'F2, F3: kill -9 during concurrent writes, PGlite on disk',
   false,
   (context) => Promise.resolve({ dataDir: `${context.tempDir('faults-kill-')}/data` }),
 )
 
 export const killDuringWritesPostgres = killDuringWrites(
-  'kill -9 during concurrent writes, PostgreSQL',
+  'F2, F3: kill -9 during concurrent writes, PostgreSQL',
   true,
   async (context) => ({ databaseUrl: await context.createDatabase('faults_kill') }),
 )

@@ -13,7 +13,7 @@ const ROUNDS = 6
  * is ever a 500 or a dropped connection.
  */
 export const terminatedBackends: FaultScenario = {
-  name: 'PostgreSQL backends terminated under load',
+  name: 'F6: PostgreSQL backends terminated under load',
   needsPostgres: true,
   timeoutMs: 120_000,
   async run(context) {

@@ -15,7 +15,7 @@ const kidOf = (token: string): string =>
  * on both.
  */
 export const twoProcesses: FaultScenario = {
-  name: 'two processes on one database',
+  name: 'B9, B16, B17: two processes on one database',
   needsPostgres: true,
   timeoutMs: 150_000,
   async run(context) {

@@ -37,7 +37,7 @@ describe.each(testStores())('email addresses on $kind', (kind) => {
   })
   afterAll(() => s.close())
 
-  it('an email in NFC and the same email in NFD become two accounts: they are one account, whichever is typed', async () => {
+  it('A14: an email in NFC and the same email in NFD become two accounts: they are one account, whichever is typed', async () => {
     expect(
       (await s.provider('local-userpass', 'register', { email: NFC, password: 'a password' }))
         .status,
