@@ -18,7 +18,8 @@ export type {
   ProviderConfig,
 } from './appFolder/AppConfig'
 export type { Store, Queryable } from './store/Store'
-export type { StoreOptions } from './store/openStore'
+export type { OpenStoreOptions, StoreOptions } from './store/openStore'
+export type { PgliteDurability } from './store/createPgliteStore'
 export type { Clock } from './Clock'
 export type { ServerContext, ServerSettings } from './ServerContext'
 export type { FunctionRunner, FunctionCall, FunctionUser } from './functions/FunctionRunner'
