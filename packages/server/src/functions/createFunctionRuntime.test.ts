@@ -182,25 +182,38 @@ describe.each(testStores())('the function runtime on $kind', (storeKind) => {
     expect(answer.body).toEqual({ system: true, user: login.user_id })
   })
 
-  it('G6: require, process, and the constructor escapes are unavailable in the sandbox', async () => {
+  it('G6: a function reaches what App Services offered, and nothing that could stop the server', async () => {
     const login = await s.logInAnonymously()
     const answer = await call(s, login.access_token, { name: 'escape' })
     expect(answer.status).toBe(200)
-    const body = answer.body as Record<string, { ok: boolean; error?: string }>
-    expect(body.requireFs).toEqual({
+    const body = answer.body as Record<string, { ok: boolean; value?: string; error?: string }>
+    // App Services' "JavaScript Support" page: fs read functions, crypto; no child_process, vm.
+    expect(body.fsRead).toEqual({ ok: true, value: 'function' })
+    expect(body.fsWrite).toEqual({
       ok: false,
-      error: expect.stringContaining("require('fs') is not available"),
+      error: expect.stringContaining('fs.writeFileSync() is not available in functions'),
     })
-    expect(body.processEnv).toEqual({ ok: false, error: 'process is not defined' })
-    expect(body.processExit).toEqual({ ok: false, error: 'process is not defined' })
-    for (const escape of ['constructorEscape', 'thisEscape', 'contextEscape', 'functionEscape']) {
-      expect(body[escape]).toEqual({ ok: false, error: 'process is not defined' })
+    for (const refused of ['childProcess', 'workerThreads', 'vm']) {
+      expect(body[refused]).toEqual({
+        ok: false,
+        error: expect.stringMatching(/module is not available in functions/),
+      })
     }
-    expect(body.dynamicImport?.ok).toBe(false)
-    expect(body.http).toEqual({
-      ok: false,
-      error: 'context.http is not available yet in this server',
+    expect(body.crypto).toEqual({
+      ok: true,
+      value: '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881',
     })
+    // The worker runs with an empty environment: no DATABASE_URL, no secrets.
+    expect(body.processEnv).toEqual({ ok: true, value: '{}' })
+    expect(body.processExit).toEqual({
+      ok: false,
+      error: 'process.exit() is not available in functions',
+    })
+    expect(body.processKill).toEqual({
+      ok: false,
+      error: 'process.kill() is not available in functions',
+    })
+    expect(body.dynamicImport?.ok).toBe(false)
     // The host is unaffected: the server still answers.
     expect((await call(s, login.access_token, { name: 'always' })).status).toBe(200)
   })
