@@ -1,17 +1,35 @@
+/** How an owner with a waiting call stands: fewer running, served longer ago, waiting longer. */
+interface Rank {
+  readonly running: number
+  readonly served: number
+  readonly since: number
+}
+
+const comesFirst = (a: Rank, b: Rank): boolean => {
+  if (a.running !== b.running) return a.running < b.running
+  if (a.served !== b.served) return a.served < b.served
+  return a.since < b.since
+}
+
 /**
  * The order function calls get workers in, so that one user can never hold the pool while others
  * wait (docs/reliability.md G8). Each owner (a user, or the system) may run at most
  * `max(1, min(workers - 1, floor(workers / owners)))` calls at once, where `owners` counts those
  * with calls running or waiting: alone, a user may use all workers but one, which stays free for
  * whoever comes next; as others arrive, the share shrinks to an equal part. A free worker goes to
- * the owner running the fewest calls, and among equals to the longest waiting. Nothing is
+ * the owner running the fewest calls; among equals, to the one served least recently (so owners
+ * take turns, however many calls one of them queued), then to the longest waiting. Nothing is
  * preempted: a call that runs keeps its worker until it ends.
  */
 export class FairQueue<T> {
   readonly #workers: number
-  readonly #owners = new Map<string, { running: number; waiting: { item: T; since: number }[] }>()
+  readonly #owners = new Map<
+    string,
+    { running: number; served: number; waiting: { item: T; since: number }[] }
+  >()
   #sequence = 0
   #waiting = 0
+  #running = 0
 
   /** @param workers the size of the pool the calls share */
   constructor(workers: number) {
@@ -35,7 +53,7 @@ export class FairQueue<T> {
   push(owner: string, item: T): void {
     let state = this.#owners.get(owner)
     if (!state) {
-      state = { running: 0, waiting: [] }
+      state = { running: 0, served: 0, waiting: [] }
       this.#owners.set(owner, state)
     }
     this.#sequence += 1
@@ -45,23 +63,20 @@ export class FairQueue<T> {
 
   /**
    * The next call that may start now, counted as running until `done(owner)`; undefined when
-   * every waiting owner has its share running.
+   * every worker is busy, or every waiting owner has its share running.
    */
   take(): { owner: string; item: T } | undefined {
+    if (this.#running >= this.#workers) return undefined
     const share = this.share()
     let best: string | undefined
-    let bestRunning = Infinity
-    let bestSince = Infinity
+    let bestRank: Rank | undefined
     for (const [owner, state] of this.#owners) {
       const first = state.waiting[0]
       if (!first || state.running >= share) continue
-      if (
-        state.running < bestRunning ||
-        (state.running === bestRunning && first.since < bestSince)
-      ) {
+      const rank = { running: state.running, served: state.served, since: first.since }
+      if (!bestRank || comesFirst(rank, bestRank)) {
         best = owner
-        bestRunning = state.running
-        bestSince = first.since
+        bestRank = rank
       }
     }
     if (best === undefined) return undefined
@@ -69,6 +84,9 @@ export class FairQueue<T> {
     const next = state?.waiting.shift()
     if (!state || !next) return undefined
     state.running += 1
+    this.#sequence += 1
+    state.served = this.#sequence
+    this.#running += 1
     this.#waiting -= 1
     return { owner: best, item: next.item }
   }
@@ -76,8 +94,9 @@ export class FairQueue<T> {
   /** A call of `owner` that `take` handed out has ended. */
   done(owner: string): void {
     const state = this.#owners.get(owner)
-    if (!state) return
-    state.running = Math.max(0, state.running - 1)
+    if (!state || state.running === 0) return
+    state.running -= 1
+    this.#running -= 1
     this.#forgetIdle(owner)
   }
 

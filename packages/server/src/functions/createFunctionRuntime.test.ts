@@ -442,6 +442,58 @@ describe('the function runtime under abuse (G4, G5, G8)', () => {
   })
 })
 
+describe('fair function scheduling (docs/reliability.md G8)', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startTestServer({
+      appDir: functionsAppDir,
+      storeKind: pgliteTestStore,
+      secrets: SECRETS,
+      functionLimits: { timeLimitMs: 20_000, workers: 2, maxConcurrentCallsPerUser: 5 },
+    })
+  })
+  afterAll(() => server.close())
+
+  const api = (path: string) => `${server.url}/api/client/v2.0/app/functions-app-abcde${path}`
+  const logIn = async () =>
+    (await (
+      await fetch(api('/auth/providers/anon-user/login'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      })
+    ).json()) as { access_token: string; user_id: string }
+  const callOverHttp = (token: string, name: string, args: unknown[] = []) =>
+    fetch(api('/functions/call'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ name, arguments: args }),
+    })
+
+  it("while one user runs as many slow calls as allowed, another user's call runs at once", async () => {
+    const greedy = await logIn()
+    const other = await logIn()
+    // Five calls that hold their workers until released: all this user may have at once.
+    let pending = 5
+    const slow = Array.from({ length: 5 }, () =>
+      callOverHttp(greedy.access_token, 'waitForRelease', ['fair']).then(async (answer) => {
+        pending -= 1
+        return { status: answer.status, body: await answer.json() }
+      }),
+    )
+    // All five are in the runtime once a sixth is refused.
+    await expect
+      .poll(async () => (await callOverHttp(greedy.access_token, 'always')).status)
+      .toBe(429)
+    // A first-come queue would hold this call behind the five, until they are released.
+    const quick = await callOverHttp(other.access_token, 'sleep', [5])
+    expect(quick.status).toBe(200)
+    expect(pending).toBe(5)
+    await callOverHttp(other.access_token, 'release', ['fair'])
+    expect(await Promise.all(slow)).toEqual(Array(5).fill({ status: 200, body: 'released' }))
+  })
+})
+
 describe('starting the runtime', () => {
   let store: Store
   beforeAll(async () => {
