@@ -92,7 +92,7 @@ describe('utils.crypto', () => {
     expect(() => utils.crypto.decrypt('aes', new Binary(sealed), 'j'.repeat(32))).toThrow(
       'cipher: message authentication failed',
     )
-    sealed[12] ^= 1
+    sealed.writeUInt8(sealed.readUInt8(12) ^ 1, 12)
     expect(() => utils.crypto.decrypt('aes', new Binary(sealed), key)).toThrow(
       'message authentication failed',
     )

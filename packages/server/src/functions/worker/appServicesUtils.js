@@ -120,7 +120,7 @@ const crypto = Object.freeze({
     /** @type {unknown} */ type,
     /** @type {unknown} */ message,
     /** @type {unknown} */ privateKey,
-    /** @type {unknown} */ scheme,
+    /** @type {unknown} */ scheme = undefined,
   ) {
     expectType(type, 'rsa', 'sign')
     const key = createPrivateKey(String(privateKey))
@@ -135,7 +135,7 @@ const crypto = Object.freeze({
     /** @type {unknown} */ message,
     /** @type {unknown} */ publicKey,
     /** @type {unknown} */ signature,
-    /** @type {unknown} */ scheme,
+    /** @type {unknown} */ scheme = undefined,
   ) {
     expectType(type, 'rsa', 'verify')
     const key = createPublicKey(String(publicKey))
@@ -267,7 +267,7 @@ const jwt = Object.freeze({
     /** @type {unknown} */ signingMethod,
     /** @type {unknown} */ payload,
     /** @type {unknown} */ secret,
-    /** @type {unknown} */ customHeaderFields,
+    /** @type {unknown} */ customHeaderFields = undefined,
   ) {
     const algorithm = jwtAlgorithm(signingMethod)
     if (payload === null || typeof payload !== 'object')
@@ -289,8 +289,8 @@ const jwt = Object.freeze({
   decode(
     /** @type {unknown} */ token,
     /** @type {unknown} */ key,
-    /** @type {unknown} */ returnHeader,
-    /** @type {unknown} */ acceptedSigningMethods,
+    /** @type {unknown} */ returnHeader = false,
+    /** @type {unknown} */ acceptedSigningMethods = undefined,
   ) {
     const parts = String(token).split('.')
     if (parts.length !== 3) throw new Error('token contains an invalid number of segments')
