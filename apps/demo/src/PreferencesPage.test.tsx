@@ -124,9 +124,7 @@ describe('the Preferences page against its real backend', () => {
     type('Email', email)
     type('Password', 'not my password')
     click('Log in')
-    expect((await screen.findByRole('alert')).textContent).toBe(
-      'Could not log in: invalid username/password',
-    )
+    expect((await screen.findByRole('alert')).textContent).toBe('Could not log in: unauthorized')
   })
 
   it('shows a password the server refuses at sign-up', async () => {
