@@ -262,7 +262,7 @@ export const createCallRunner = ({ functions, requireFrom, post, globals }) => {
       clearImmediate(/** @type {NodeJS.Immediate} */ (timer))
     }
     state.timers.clear()
-    state.abort.abort()
+    state.abort?.abort()
     globals.reset()
     current = undefined
   }
@@ -298,7 +298,7 @@ export const createCallRunner = ({ functions, requireFrom, post, globals }) => {
   const run = (message) => {
     const { id, name } = message
     /** @type {CallState} */
-    const state = { timers: new Set(), abort: new AbortController(), http: undefined }
+    const state = { timers: new Set(), abort: undefined, http: undefined }
     current = { id, name, state }
     try {
       if (!registry.has(name)) throw new Error(`function not found: '${name}'`)
@@ -316,7 +316,8 @@ export const createCallRunner = ({ functions, requireFrom, post, globals }) => {
       }
       Promise.resolve()
         .then(() => invoke(name, Array.isArray(args) ? args : [], frame))
-        .then((value) => settleValue(value))
+        // The `then` has waited for a returned promise; most values hold nothing more to wait for.
+        .then((value) => (needsSettling(value) ? settleValue(value) : value))
         .then(
           (value) => finish({ id, state }, true, value),
           (error) => finish({ id, state }, false, error),

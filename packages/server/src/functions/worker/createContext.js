@@ -19,7 +19,7 @@ import { createHttpClient } from './httpClient.js'
  * What one top-level call owns, ended with it.
  * @typedef {object} CallState
  * @property {Set<NodeJS.Timeout | NodeJS.Immediate>} timers the function's own timers
- * @property {AbortController} abort aborts its HTTP requests
+ * @property {AbortController | undefined} abort aborts its HTTP requests (made with the first)
  * @property {ReturnType<typeof createHttpClient> | undefined} http
  */
 
@@ -92,7 +92,11 @@ export const createContextFactory =
     }
     Object.defineProperty(context, 'http', {
       enumerable: true,
-      get: () => (frame.state.http ??= createHttpClient({ signal: frame.state.abort.signal })),
+      get: () => {
+        const { state } = frame
+        state.abort ??= new AbortController()
+        return (state.http ??= createHttpClient({ signal: state.abort.signal }))
+      },
     })
     lazyCopy(context, 'app', config.app)
     lazyCopy(context, 'environment', config.environment)
