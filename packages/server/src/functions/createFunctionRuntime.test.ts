@@ -325,6 +325,16 @@ describe.each(testStores())('the function runtime on $kind', (storeKind) => {
     expect((await call(s, login.access_token, { name: 'leaky' })).status).toBe(200)
   })
 
+  it('an exception thrown from a function’s timer fails its call with the message; a fresh worker takes over', async () => {
+    const login = await s.logInAnonymously()
+    const answer = await call(s, login.access_token, { name: 'throwLater' })
+    expect(answer).toMatchObject({
+      status: 400,
+      body: { error: 'thrown from a timer', error_code: 'FunctionExecutionError' },
+    })
+    expect((await call(s, login.access_token, { name: 'always' })).status).toBe(200)
+  })
+
   it('checks can_evaluate: %%user.custom_data and %%true', async () => {
     const login = await s.logInAnonymously()
     const denied = await call(s, login.access_token, { name: 'adminOnly' })

@@ -252,7 +252,16 @@ export const createFunctionRuntime = async (
           { function: job?.call.name, reason: message.reason },
           'an exception escaped a function; its worker is replaced',
         )
-        fail(slot, new ServiceError(ErrorCode.FunctionExecutionError, message.reason))
+        // A call sent meanwhile, which the exception did not come from, fails without its text.
+        fail(
+          slot,
+          job?.id === message.id
+            ? new ServiceError(ErrorCode.FunctionExecutionError, message.reason)
+            : new ServiceError(
+                ErrorCode.InternalServerError,
+                'the function worker failed while running this call',
+              ),
+        )
         retire(slot)
       }
     })

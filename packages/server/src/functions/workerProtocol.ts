@@ -120,10 +120,12 @@ export type DoneMessage =
 
 /**
  * The worker cannot be trusted any more (an exception escaped a function's callbacks): the runtime
- * replaces it. Any call still running there has been answered already.
+ * fails the call running there (if it is `id`) with `reason` and replaces the worker.
  */
 export interface RetireMessage {
   readonly t: 'retire'
+  /** The call running when it happened, 0 for none. */
+  readonly id: number
   readonly reason: string
 }
 

@@ -274,7 +274,13 @@ export const createCallRunner = ({ functions, requireFrom, post, globals }) => {
    */
   const finish = ({ id, state }, ok, value) => {
     if (current?.id !== id) return
-    endCall(state)
+    try {
+      endCall(state)
+    } catch (error) {
+      // A function broke what the runtime cleans up with: the call still answers.
+      ok = false
+      value = error
+    }
     if (!ok) {
       post({ t: 'done', id, ok: false, message: messageOf(value) })
       return
@@ -336,9 +342,5 @@ export const createCallRunner = ({ functions, requireFrom, post, globals }) => {
     },
     /** The call running now, if any: the function's name tags its log lines. */
     current: () => (current ? { id: current.id, name: current.name } : undefined),
-    /** Fails the call running now, if any (an exception escaped its callbacks). */
-    failCurrent(/** @type {unknown} */ error) {
-      if (current) finish(current, false, error)
-    },
   }
 }

@@ -66,11 +66,10 @@ try {
   process.on('unhandledRejection', (reason) => {
     console.error(`unhandled rejection: ${messageOf(reason)}`)
   })
-  // An exception thrown from a function's timer or callback, outside any promise: its call fails
-  // with the message, and the worker is replaced, as whatever the function was doing is broken.
+  // An exception thrown from a function's timer or callback, outside any promise: the runtime
+  // fails the call with the message and replaces the worker, as whatever ran here is broken.
   process.on('uncaughtException', (error) => {
-    runner.failCurrent(error)
-    post({ t: 'retire', reason: messageOf(error) })
+    post({ t: 'retire', id: runner.current()?.id ?? 0, reason: messageOf(error) })
   })
   post({ t: 'ready' })
 } catch (error) {
