@@ -9,6 +9,7 @@ import pg from 'pg'
 import type { FaultContext, FaultScenario } from './FaultScenario'
 import { killAllServers } from './serverProcess'
 import { containerLock } from './scenarios/containerLock'
+import { fairFunctions } from './scenarios/fairFunctions'
 import { databaseOutage, startWhileDown } from './scenarios/databaseOutage'
 import { killDuringWritesPglite, killDuringWritesPostgres } from './scenarios/killDuringWrites'
 import { mixedLoadMemory } from './scenarios/mixedLoadMemory'
@@ -25,6 +26,7 @@ const SCENARIOS: readonly FaultScenario[] = [
   twoProcesses,
   mixedLoadMemory,
   containerLock,
+  fairFunctions,
 ]
 
 interface Outcome {
