@@ -117,4 +117,20 @@ describe.skipIf(!databaseUrl)('the PostgreSQL store through a network that fails
     await vi.waitFor(async () => expect(await store.ping()).toBe(true), { timeout: 10_000 })
     expect(await store.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }])
   })
+
+  it('F6: a database that stops answering: readiness says false within 2 s, requests fail after the 5 s connection timeout, and it recovers alone', async () => {
+    proxy.stall()
+    // The pool drops the connections the stall cut; what follows must open new ones.
+    await sleep(300)
+    const started = performance.now()
+    expect(await store.ping()).toBe(false)
+    const pingMs = performance.now() - started
+    // Answered by its timeout, not by a quick failure, and well before the connection gives up.
+    expect(pingMs).toBeGreaterThan(1_500)
+    expect(pingMs).toBeLessThan(4_000)
+    // A request does not hang: its connection attempt gives up after 5 s, a 503 for the client.
+    await expect(store.query('SELECT 1')).rejects.toBeInstanceOf(StoreUnavailableError)
+    proxy.restore()
+    await vi.waitFor(async () => expect(await store.ping()).toBe(true), { timeout: 10_000 })
+  })
 })

@@ -116,10 +116,13 @@ export const createPostgresStore = async (options: PostgresStoreOptions): Promis
       const timeout = new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS)
       })
+      // A boolean whatever happens, also when the query fails after the timeout won the race.
+      const answered = pool.query('SELECT 1').then(
+        () => true,
+        () => false,
+      )
       try {
-        return await Promise.race([pool.query('SELECT 1').then(() => true), timeout])
-      } catch {
-        return false
+        return await Promise.race([answered, timeout])
       } finally {
         clearTimeout(timer)
       }

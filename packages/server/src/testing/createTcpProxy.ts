@@ -7,6 +7,11 @@ export interface TcpProxy {
   urlFor(databaseUrl: string): string
   /** Drops every connection at once and refuses new ones (the port stays reserved). */
   cut(): void
+  /**
+   * Accepts new connections but never forwards them nor answers: a database host that stopped
+   * responding. Open connections are dropped.
+   */
+  stall(): void
   /** Accepts and forwards connections again. */
   restore(): void
   close(): Promise<void>
@@ -19,10 +24,18 @@ export interface TcpProxy {
  */
 export const createTcpProxy = async (target: { host: string; port: number }): Promise<TcpProxy> => {
   const sockets = new Set<Socket>()
-  let open = true
+  // Connections accepted while stalled: held open, never answered.
+  const stalled = new Set<Socket>()
+  let mode: 'open' | 'cut' | 'stalled' = 'open'
   const server: Server = createServer((client) => {
-    if (!open) {
+    if (mode === 'cut') {
       client.destroy()
+      return
+    }
+    if (mode === 'stalled') {
+      stalled.add(client)
+      client.on('close', () => stalled.delete(client))
+      client.on('error', () => {})
       return
     }
     const upstream = connect(target.port, target.host)
@@ -49,16 +62,21 @@ export const createTcpProxy = async (target: { host: string; port: number }): Pr
       return url.toString()
     },
     cut() {
-      open = false
+      mode = 'cut'
+      for (const socket of sockets) socket.destroy()
+    },
+    stall() {
+      mode = 'stalled'
       for (const socket of sockets) socket.destroy()
     },
     restore() {
-      open = true
+      mode = 'open'
+      for (const socket of stalled) socket.destroy()
     },
     close: () =>
       new Promise<void>((resolve) => {
-        open = false
-        for (const socket of sockets) socket.destroy()
+        mode = 'cut'
+        for (const socket of [...sockets, ...stalled]) socket.destroy()
         server.close(() => resolve())
       }),
   }
