@@ -98,7 +98,8 @@ export const scenario: BenchScenario = {
     await ensureUserIdIndex(store, custom.userIdField)
     const values = {}
     const collections = createCollectionProvider({
-      app,
+      dataSources: app.dataSources,
+      customData: custom,
       store,
       values,
       customDataMaxBytes: 16 * 1024,

@@ -161,7 +161,6 @@ export const createFunctionRuntime = async (
         user: job.call.user,
         system: job.system || (anySystemFunction && payload.system === true),
         caller: 'function',
-        ...(job.call.onWrite ? { onWrite: job.call.onWrite } : {}),
       })
       const result = await callCollectionAction(collection, action, Array.isArray(args) ? args : [])
       return { ok: true, value: JSON.stringify(encodeCanonical(result)) }
