@@ -290,7 +290,8 @@ export const createCollection = (options: CollectionOptions): Collection => {
     if (!access.canInsert(doc)) throw denied('insert')
     try {
       await tx.query(
-        'INSERT INTO documents (db, coll, id, doc, doc_text) VALUES ($1, $2, $3, $4::jsonb, $4)',
+        // $4 is text, so doc_text gets the very string; jsonb would answer its own key order.
+        'INSERT INTO documents (db, coll, id, doc, doc_text) VALUES ($1, $2, $3, $4::text::jsonb, $4::text)',
         [db, coll, idKey(doc._id), stored],
       )
     } catch (error) {
@@ -306,7 +307,7 @@ export const createCollection = (options: CollectionOptions): Collection => {
     const stored = checkStorable(after)
     if (!access.canUpdate(row.doc, after)) throw denied('update')
     await tx.query(
-      'UPDATE documents SET doc = $4::jsonb, doc_text = $4 WHERE db = $1 AND coll = $2 AND id = $3',
+      'UPDATE documents SET doc = $4::text::jsonb, doc_text = $4::text WHERE db = $1 AND coll = $2 AND id = $3',
       [db, coll, row.id, stored],
     )
   }
