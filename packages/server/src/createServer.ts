@@ -215,12 +215,18 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
     secrets && Object.hasOwn(secrets, name) ? secrets[name] : secretFromEnvironment(name)
   const rotationSecret = await loadServerSecret(store, clock, 'refresh-token-rotation')
   const values = resolveValues(app, secret, logger)
+  const feed = createChangeFeed({
+    store,
+    retentionSeconds: settings.changeRetentionSeconds,
+    onError: (error) => logger.error({ err: error }, 'the change feed failed to wake its readers'),
+  })
   const collections = createCollectionProvider({
     dataSources: app.dataSources,
     customData: app.customUserData,
     store,
     values,
     customDataMaxBytes: settings.customDataMaxBytes,
+    announce: () => feed.announce(),
   })
   if (app.customUserData) await ensureUserIdIndex(store, app.customUserData.userIdField)
   const functions =
@@ -232,11 +238,6 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
       values,
       ...(options.functionLimits ? { limits: options.functionLimits } : {}),
     }))
-  const feed = createChangeFeed({
-    store,
-    retentionSeconds: settings.changeRetentionSeconds,
-    onError: (error) => logger.error({ err: error }, 'a change feed subscriber failed'),
-  })
   const context: ServerContext = {
     app,
     store,

@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto'
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import pg from 'pg'
 import { loadAppFolder } from '../../src/appFolder/loadAppFolder'
 import { createCollection } from '../../src/collection/createCollection'
 import { createCollectionProvider } from '../../src/collection/createCollectionProvider'
@@ -11,8 +9,8 @@ import { ensureUserIdIndex } from '../../src/collection/userIdIndex'
 import { createLogger } from '../../src/createLogger'
 import { createFunctionRuntime } from '../../src/functions/createFunctionRuntime'
 import type { FunctionUser } from '../../src/functions/FunctionRunner'
-import { openStore, type StoreOptions } from '../../src/store/openStore'
 import type { BenchFigure, BenchScenario } from '../BenchScenario'
+import { scratchStore } from '../scratchStore'
 
 const API = '/api/client/v2.0'
 const demoApp = fileURLToPath(new URL('../../../../apps/demo/backend', import.meta.url))
@@ -33,27 +31,6 @@ const timeEach = async (count: number, fn: (i: number) => Promise<unknown>): Pro
     samples.push(performance.now() - started)
   }
   return samples
-}
-
-/** A fresh store of the kind under test, and how to throw it away. */
-const scratchStore = async (kind: 'pglite' | 'postgres') => {
-  if (kind === 'pglite') {
-    const store = await openStore({ dataDir: ':memory:' })
-    return { store, dispose: () => store.close() }
-  }
-  const databaseUrl = process.env.DATABASE_URL as string
-  const schema = `bench_fn_${randomBytes(4).toString('hex')}`
-  const store = await openStore({ databaseUrl, schema } satisfies StoreOptions)
-  return {
-    store,
-    async dispose() {
-      await store.close()
-      const client = new pg.Client({ connectionString: databaseUrl })
-      await client.connect()
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-      await client.end()
-    },
-  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { EJSON } from 'bson'
 import { resolve } from 'mingo/util'
 import { encodeRelaxed } from '../ejson/ejsonCodec'
-import { markReplacement } from '../feed/writeOperation'
+import { writeSettingsSql } from '../feed/writeSettings'
 import type { Queryable, Store } from '../store/Store'
 import { applyUpdate } from './applyUpdate'
 import { systemAccess, type CollectionAccess } from './CollectionAccess'
@@ -132,6 +132,12 @@ export interface CollectionOptions {
   readonly maxDocumentBytes?: number
   /** The time `$currentDate` writes. Default: the system clock. */
   readonly now?: () => Date
+  /**
+   * Called after a write that changed documents commits (the change feed's `announce`, which
+   * wakes its readers in every process). Without it, the feed's trigger notifies inside the
+   * write's transaction instead, which serialises the commits of concurrent writers.
+   */
+  readonly announce?: () => void
 }
 
 /** MongoDB's document size limit. */
@@ -158,6 +164,17 @@ interface Modification {
   readonly before: Document | null
   readonly after: Document | null
 }
+
+/** How a write runs (see `write`). */
+interface WriteOptions<T> {
+  /** Whether the committed result changed a document. */
+  readonly changed: (result: T) => boolean
+  /** Every update in it replaces whole documents: the feed records them as `replace`. */
+  readonly replacing?: boolean
+}
+
+const modified = (modification: Modification): boolean =>
+  modification.result.modifiedCount > 0 || modification.result.upsertedId !== undefined
 
 /** An upsert lost a race on the primary key: run it again, it will now find the document. */
 class UpsertConflict extends Error {}
@@ -197,7 +214,7 @@ const sameValue = (a: unknown, b: unknown): boolean => idKey(a) === idKey(b)
 
 /** Creates the collection `coll` of database `db` for one caller. Filters and updates are MongoDB's, evaluated by mingo. */
 export const createCollection = (options: CollectionOptions): Collection => {
-  const { store, db, coll, userIdField } = options
+  const { store, db, coll, userIdField, announce } = options
   const access = options.access ?? systemAccess
   const now = options.now ?? (() => new Date())
   const namespace = `${db}.${coll}`
@@ -341,15 +358,22 @@ export const createCollection = (options: CollectionOptions): Collection => {
    * Runs one write in a transaction under its lock, retrying the races PostgreSQL reports
    * (deadlock, serialization failure, an upsert beaten to the insert). The change feed records
    * what it changed in the same transaction (the `documents` trigger), so a write that rolls
-   * back leaves no event.
+   * back leaves no event; once it has committed, `announce` wakes the feed's readers.
    */
-  const write = async <T>(lock: WriteLock, run: (tx: Queryable) => Promise<T>): Promise<T> => {
+  const write = async <T>(
+    lock: WriteLock,
+    run: (tx: Queryable) => Promise<T>,
+    { changed, replacing = false }: WriteOptions<T>,
+  ): Promise<T> => {
+    const settings = writeSettingsSql({ replacing, announced: announce !== undefined })
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await store.transaction(async (tx) => {
-          await lockCollection(tx, { db, coll, lock })
+        const result = await store.transaction(async (tx) => {
+          await lockCollection(tx, { db, coll, lock }, settings)
           return run(tx)
         })
+        if (announce && changed(result)) announce()
+        return result
       } catch (error) {
         if (attempt < MAX_ATTEMPTS && isRetryable(error)) continue
         if (error instanceof UpsertConflict) {
@@ -398,34 +422,38 @@ export const createCollection = (options: CollectionOptions): Collection => {
     }
     // Refuse a malformed update even when nothing matches, as MongoDB does.
     applyUpdate({}, update, { isInsert: true, now: now(), arrayFilters })
-    return write(lockFor(filter), async (tx) => {
-      const targets = await loadTargets(tx, filter, { sort, many })
-      let modifiedCount = 0
-      let first: { before: Document; after: Document } | undefined
-      for (const row of targets) {
-        const after = fromStored(row.stored)
-        const changed = applyUpdate(after, update, {
-          isInsert: false,
-          now: now(),
-          arrayFilters,
-          filter,
-        })
-        first ??= { before: row.doc, after }
-        if (!changed) continue
-        await updateRow(tx, row, after)
-        modifiedCount += 1
-      }
-      if (targets.length > 0 || !opts.upsert) {
-        return {
-          result: { matchedCount: targets.length, modifiedCount },
-          before: first?.before ?? null,
-          after: first?.after ?? null,
+    return write(
+      lockFor(filter),
+      async (tx) => {
+        const targets = await loadTargets(tx, filter, { sort, many })
+        let modifiedCount = 0
+        let first: { before: Document; after: Document } | undefined
+        for (const row of targets) {
+          const after = fromStored(row.stored)
+          const changed = applyUpdate(after, update, {
+            isInsert: false,
+            now: now(),
+            arrayFilters,
+            filter,
+          })
+          first ??= { before: row.doc, after }
+          if (!changed) continue
+          await updateRow(tx, row, after)
+          modifiedCount += 1
         }
-      }
-      const seeded = upsertSeed(filter)
-      applyUpdate(seeded, update, { isInsert: true, now: now(), arrayFilters })
-      return upsertInsert(tx, withId(seeded))
-    })
+        if (targets.length > 0 || !opts.upsert) {
+          return {
+            result: { matchedCount: targets.length, modifiedCount },
+            before: first?.before ?? null,
+            after: first?.after ?? null,
+          }
+        }
+        const seeded = upsertSeed(filter)
+        applyUpdate(seeded, update, { isInsert: true, now: now(), arrayFilters })
+        return upsertInsert(tx, withId(seeded))
+      },
+      { changed: modified },
+    )
   }
 
   /**
@@ -440,40 +468,42 @@ export const createCollection = (options: CollectionOptions): Collection => {
     const filter = checkFilter(filterArg)
     const replacement = checkReplacement(replacementArg)
     const sort = checkSort(opts.sort)
-    return write(lockFor(filter), async (tx) => {
-      const targets = await loadTargets(tx, filter, { sort, many: opts.many === true })
-      let modifiedCount = 0
-      let first: { before: Document; after: Document } | undefined
-      for (const row of targets) {
-        if (replacement._id !== undefined && !sameValue(replacement._id, row.doc._id)) {
-          throw mongoError(
-            `the _id field cannot be changed (replacing the document in ${namespace})`,
-          )
+    return write(
+      lockFor(filter),
+      async (tx) => {
+        const targets = await loadTargets(tx, filter, { sort, many: opts.many === true })
+        let modifiedCount = 0
+        let first: { before: Document; after: Document } | undefined
+        for (const row of targets) {
+          if (replacement._id !== undefined && !sameValue(replacement._id, row.doc._id)) {
+            throw mongoError(
+              `the _id field cannot be changed (replacing the document in ${namespace})`,
+            )
+          }
+          const after = withId({ ...replacement, _id: row.doc._id })
+          first ??= { before: row.doc, after }
+          if (toStored(after) === toStored(row.doc)) continue
+          await updateRow(tx, row, after)
+          modifiedCount += 1
         }
-        const after = withId({ ...replacement, _id: row.doc._id })
-        first ??= { before: row.doc, after }
-        if (toStored(after) === toStored(row.doc)) continue
-        // The feed records these as replacements, not updates.
-        if (modifiedCount === 0) await markReplacement(tx)
-        await updateRow(tx, row, after)
-        modifiedCount += 1
-      }
-      if (targets.length > 0 || !opts.upsert) {
-        return {
-          result: { matchedCount: targets.length, modifiedCount },
-          before: first?.before ?? null,
-          after: first?.after ?? null,
+        if (targets.length > 0 || !opts.upsert) {
+          return {
+            result: { matchedCount: targets.length, modifiedCount },
+            before: first?.before ?? null,
+            after: first?.after ?? null,
+          }
         }
-      }
-      // A replacement upsert inserts the replacement alone, with the filter's _id if it names one.
-      const seededId = upsertSeed(filter)._id
-      const doc = withId(
-        replacement._id === undefined && seededId !== undefined
-          ? { _id: seededId, ...replacement }
-          : replacement,
-      )
-      return upsertInsert(tx, doc)
-    })
+        // A replacement upsert inserts the replacement alone, with the filter's _id if it names one.
+        const seededId = upsertSeed(filter)._id
+        const doc = withId(
+          replacement._id === undefined && seededId !== undefined
+            ? { _id: seededId, ...replacement }
+            : replacement,
+        )
+        return upsertInsert(tx, doc)
+      },
+      { changed: modified, replacing: true },
+    )
   }
 
   const runDelete = async (
@@ -483,11 +513,15 @@ export const createCollection = (options: CollectionOptions): Collection => {
   ): Promise<Document[]> => {
     const filter = checkFilter(filterArg)
     const sort = checkSort(sortArg)
-    return write(lockFor(filter), async (tx) => {
-      const targets = await loadTargets(tx, filter, { sort, many })
-      for (const row of targets) await deleteRow(tx, row)
-      return targets.map((row) => row.doc)
-    })
+    return write(
+      lockFor(filter),
+      async (tx) => {
+        const targets = await loadTargets(tx, filter, { sort, many })
+        for (const row of targets) await deleteRow(tx, row)
+        return targets.map((row) => row.doc)
+      },
+      { changed: (deleted) => deleted.length > 0 },
+    )
   }
 
   const collection: Collection = {
@@ -558,10 +592,14 @@ export const createCollection = (options: CollectionOptions): Collection => {
     async insertOne(document) {
       if (!isPlainObject(document)) throw mongoError('insertOne needs a document (an object)')
       const doc = withId(document)
-      return write({ kind: 'shared' }, async (tx) => {
-        await insertRow(tx, doc, false)
-        return { insertedId: doc._id }
-      })
+      return write(
+        { kind: 'shared' },
+        async (tx) => {
+          await insertRow(tx, doc, false)
+          return { insertedId: doc._id }
+        },
+        { changed: () => true },
+      )
     },
 
     async insertMany(documents) {
@@ -570,10 +608,14 @@ export const createCollection = (options: CollectionOptions): Collection => {
       }
       if (!documents.every(isPlainObject)) throw mongoError('insertMany needs documents (objects)')
       const docs = documents.map(withId)
-      return write({ kind: 'shared' }, async (tx) => {
-        for (const doc of docs) await insertRow(tx, doc, false)
-        return { insertedIds: docs.map((doc) => doc._id) }
-      })
+      return write(
+        { kind: 'shared' },
+        async (tx) => {
+          for (const doc of docs) await insertRow(tx, doc, false)
+          return { insertedIds: docs.map((doc) => doc._id) }
+        },
+        { changed: () => true },
+      )
     },
 
     async updateOne(filter, update, opts = {}) {

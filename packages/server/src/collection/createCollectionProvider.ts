@@ -45,6 +45,8 @@ export interface CollectionProviderOptions {
   readonly values: Readonly<Record<string, unknown>>
   /** The custom-data document size limit (it travels in tokens), in bytes of JSON. */
   readonly customDataMaxBytes: number
+  /** Wakes the change feed's readers after a write commits (`ChangeFeed.announce`). */
+  readonly announce?: () => void
 }
 
 export const createCollectionProvider = (
@@ -110,6 +112,7 @@ export const createCollectionProvider = (
         db: request.db,
         coll: request.coll,
         access,
+        ...(options.announce ? { announce: options.announce } : {}),
         ...(isCustomData && custom
           ? { userIdField: custom.userIdField, maxDocumentBytes: options.customDataMaxBytes }
           : {}),

@@ -428,17 +428,30 @@ describe.each(postgres)('the change feed under concurrent transactions on $kind'
     expect([...seen].sort()).toEqual([...committed].sort())
   })
 
-  it('wakes a subscriber for a write from another connection, and again after its own was cut', async () => {
+  it('wakes a subscriber for writes from another process: announced ones, plain SQL ones, and after its connection was cut', async () => {
     const other = createChangeFeed({ store })
     const writerStore = await openStore({ databaseUrl: databaseUrl!, schema })
+    const writerFeed = createChangeFeed({ store: writerStore })
     try {
       let woken = 0
       await other.subscribe(() => {
         woken += 1
       })
-      const writes = createCollection({ store: writerStore, db: 'feed', coll: 'notified' })
+      // The server's write path: the trigger stays silent, the writer announces after commit.
+      const writes = createCollection({
+        store: writerStore,
+        db: 'feed',
+        coll: 'notified',
+        announce: () => writerFeed.announce(),
+      })
       let before = woken
       await writes.insertOne({ _id: 1 })
+      await until(() => woken > before)
+      // A plain SQL write: the trigger notifies at its commit.
+      before = woken
+      await writerStore.query(
+        `UPDATE documents SET doc = jsonb_set(doc, '{n}', '1') WHERE coll = 'notified'`,
+      )
       await until(() => woken > before)
       // Cut the listening connection: the notifier reconnects and says so by waking us.
       const admin = new pg.Client({ connectionString: databaseUrl })
@@ -466,7 +479,31 @@ describe.each(postgres)('the change feed under concurrent transactions on $kind'
       }
     } finally {
       await other.close()
+      await writerFeed.close()
       await writerStore.close()
+    }
+  })
+
+  it('an announced write sends no NOTIFY of its own: PostgreSQL would queue concurrent commits behind it', async () => {
+    const listener = new pg.Client({ connectionString: databaseUrl })
+    await listener.connect()
+    try {
+      const heard: string[] = []
+      listener.on('notification', (message) => heard.push(message.payload ?? ''))
+      await listener.query(`LISTEN "change_feed_${schema}"`)
+      await createCollection({ store, db: 'feed', coll: 'quiet', announce: () => {} }).insertOne({
+        _id: 'announced',
+      })
+      // A plain write after it notifies, then a marker: notifications arrive in commit order,
+      // so once the marker is here, everything before it is too.
+      await store.query(
+        `INSERT INTO documents (db, coll, id, doc) VALUES ('feed', 'quiet', '"plain"', '{"_id": "plain"}')`,
+      )
+      await store.query(`SELECT pg_notify('change_feed_${schema}', 'marker')`)
+      await until(() => heard.includes('marker'))
+      expect(heard).toEqual(['', 'marker'])
+    } finally {
+      await listener.end()
     }
   })
 

@@ -52,6 +52,8 @@ export interface ChangeFeed {
   documentChangedSince(mark: FeedMark, target: DocumentTarget): Promise<boolean>
   /** Calls `onChange` whenever the feed may have grown (createChangeNotifier.ts). */
   subscribe(onChange: () => void): Promise<() => void>
+  /** Wakes the readers after a write committed (the collection API's `announce`). */
+  announce(): void
   readonly cursors: FeedCursors
   /** Seals, then deletes what every cursor has passed and the retention window is over for. */
   prune(): Promise<PruneResult>
@@ -141,6 +143,7 @@ export const createChangeFeed = (options: ChangeFeedOptions): ChangeFeed => {
     mark: () => markFeed(store),
     documentChangedSince: (mark, target) => documentChangedSince(store, mark, target),
     subscribe: (onChange) => notifier.subscribe(onChange),
+    announce: () => notifier.announce(),
     cursors: {
       register: (name, start) => registerCursor(store, name, start),
       read: (name) => readCursor(store, name),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { Store } from '../store/Store'
 
 /** Wakes the feed's readers when something may have changed. */
@@ -9,6 +10,12 @@ export interface ChangeNotifier {
    * read the feed to learn what changed. Resolves once listening, with the function that stops.
    */
   subscribe(onChange: () => void): Promise<() => void>
+  /**
+   * Says that a write committed (the collection API calls it, having asked the trigger not to
+   * notify): wakes this process's subscribers at once and, on PostgreSQL, the other processes'
+   * with one NOTIFY at a time, however many writes call it meanwhile.
+   */
+  announce(): void
   close(): Promise<void>
 }
 
@@ -31,6 +38,11 @@ export const createChangeNotifier = (options: ChangeNotifierOptions): ChangeNoti
   let listening: Promise<() => Promise<void>> | undefined
   let timer: NodeJS.Timeout | undefined
   let closed = false
+  // The payload of this process's own NOTIFYs: its subscribers were woken already.
+  const self = randomBytes(8).toString('hex')
+  let wakePending = false
+  let sending: Promise<void> | undefined
+  let sendAgain = false
 
   const wake = (): void => {
     for (const subscriber of subscribers) {
@@ -47,13 +59,50 @@ export const createChangeNotifier = (options: ChangeNotifierOptions): ChangeNoti
       'SELECT change_feed_channel(current_schema()) AS channel',
     )
     if (!row) throw new Error('change_feed_channel() answered no row')
-    const stop = await store.listen(row.channel, { onNotify: wake, onReconnect: wake })
+    const stop = await store.listen(row.channel, {
+      onNotify: (payload) => {
+        if (payload !== self) wake()
+      },
+      onReconnect: wake,
+    })
     timer = setInterval(wake, options.safetyIntervalMs ?? 30_000)
     timer.unref()
     return stop
   }
 
+  const notifyOthers = (): void => {
+    if (sending) {
+      sendAgain = true
+      return
+    }
+    sending = store
+      .query('SELECT pg_notify(change_feed_channel(current_schema()), $1)', [self])
+      .then(
+        () => {},
+        (error: unknown) => options.onError?.(error),
+      )
+      .finally(() => {
+        sending = undefined
+        if (sendAgain && !closed) {
+          sendAgain = false
+          notifyOthers()
+        }
+      })
+  }
+
   return {
+    announce() {
+      if (closed) return
+      if (!wakePending && subscribers.size > 0) {
+        wakePending = true
+        queueMicrotask(() => {
+          wakePending = false
+          wake()
+        })
+      }
+      // One process per PGlite data folder: nobody else to tell.
+      if (store.kind === 'postgres') notifyOthers()
+    },
     async subscribe(onChange) {
       if (closed) throw new Error('the change notifier is closed')
       subscribers.add(onChange)
@@ -73,6 +122,7 @@ export const createChangeNotifier = (options: ChangeNotifierOptions): ChangeNoti
       closed = true
       clearInterval(timer)
       subscribers.clear()
+      await sending
       const stop = await listening?.catch(() => undefined)
       await stop?.()
     },

@@ -249,15 +249,18 @@ export const migrations: readonly Migration[] = [
           INSERT INTO change_events (db, coll, doc_id, op, after_text)
             VALUES (NEW.db, NEW.coll, NEW.id, 'insert', coalesce(NEW.doc_text, NEW.doc::text));
         ELSE
-          -- The collection API says 'replace' for replaceOne and its kin (feed/writeOperation.ts).
+          -- The collection API says 'replace' for replaceOne and its kin (feed/writeSettings.ts).
           INSERT INTO change_events (db, coll, doc_id, op, before_text, after_text)
             VALUES (NEW.db, NEW.coll, NEW.id,
                     CASE current_setting('change_feed.operation', true)
                       WHEN 'replace' THEN 'replace' ELSE 'update' END,
                     coalesce(OLD.doc_text, OLD.doc::text), coalesce(NEW.doc_text, NEW.doc::text));
         END IF;
-        -- Sent at commit, once per transaction (identical notifications are folded).
-        PERFORM pg_notify(change_feed_channel(TG_TABLE_SCHEMA), '');
+        -- Sent at commit, once per transaction (identical notifications are folded), unless the
+        -- writer wakes the readers itself after its commit (feed/writeSettings.ts).
+        IF current_setting('change_feed.notify', true) IS DISTINCT FROM 'after_commit' THEN
+          PERFORM pg_notify(change_feed_channel(TG_TABLE_SCHEMA), '');
+        END IF;
         RETURN NULL;
       END $$;
       CREATE TRIGGER documents_change_feed AFTER INSERT OR DELETE ON documents

@@ -1,0 +1,264 @@
+import { cp, mkdtemp, rm } from 'node:fs/promises'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { loadAppFolder } from '../../src/appFolder/loadAppFolder'
+import { createCollection } from '../../src/collection/createCollection'
+import { createCollectionProvider } from '../../src/collection/createCollectionProvider'
+import { fromStored, toStored } from '../../src/collection/documentCodec'
+import { ensureUserIdIndex } from '../../src/collection/userIdIndex'
+import { createLogger } from '../../src/createLogger'
+import { createFunctionRuntime } from '../../src/functions/createFunctionRuntime'
+import type { FunctionRunner } from '../../src/functions/FunctionRunner'
+import type { Queryable, Store } from '../../src/store/Store'
+import type { BenchFigure, BenchScenario } from '../BenchScenario'
+import { compareRates } from '../compareRates'
+import { scratchStore } from '../scratchStore'
+
+const demoApp = fileURLToPath(new URL('../../../../apps/demo/backend', import.meta.url))
+const CONCURRENCY = 2 * availableParallelism()
+const SECONDS = Number(process.env.BENCH_DURATION ?? 5) / 4
+const ROUNDS = 3
+const USERS = 16
+
+/** A custom-data document of the size apps keep (about 300 bytes of JSON). */
+const profile = (userId: string, i: number) => ({
+  userId,
+  favoriteFood: i % 2 ? 'pizza' : 'ramen',
+  theme: { mode: i % 3 ? 'dark' : 'light', accent: '#3366ff', fontScale: 1.1 },
+  visits: i,
+  plan: 'free',
+  tags: ['early-adopter', 'newsletter', 'beta'],
+  updatedAt: new Date(1_700_000_000_000 + i),
+  notes: 'likes to keep the preferences panel open on the left side of the screen',
+})
+
+/** The store without the change feed: its triggers on `documents` dropped. */
+const dropFeed = (store: Queryable) =>
+  store.exec(`
+    DROP TRIGGER documents_change_feed ON documents;
+    DROP TRIGGER documents_change_feed_update ON documents;
+    DROP TRIGGER documents_forget_text ON documents;`)
+
+/**
+ * The other design, for comparison: no trigger, and the write path appends the event itself,
+ * one more statement in the write's transaction (the NOTIFY with it).
+ */
+const appendingInPath = (store: Store): Store => ({
+  ...store,
+  transaction: (fn) =>
+    store.transaction((tx) =>
+      fn({
+        ...tx,
+        query: async <TRow>(sql: string, params?: readonly unknown[]) => {
+          const rows = await tx.query<TRow>(sql, params)
+          const write = /^\s*(INSERT INTO|UPDATE) documents/.exec(sql)
+          if (write && params) {
+            await tx.query(
+              `WITH appended AS (
+                 INSERT INTO change_events (db, coll, doc_id, op, before_text, after_text)
+                 VALUES ($1, $2, $3, $5, $4, $4) RETURNING 1)
+               SELECT pg_notify(change_feed_channel(current_schema()), '') FROM appended`,
+              [
+                params[0],
+                params[1],
+                params[2],
+                params[3],
+                write[1] === 'UPDATE' ? 'update' : 'insert',
+              ],
+            )
+          }
+          return rows
+        },
+      }),
+    ),
+})
+
+const runtimeOn = async (store: Store, appDir: string): Promise<FunctionRunner> => {
+  const app = await loadAppFolder(appDir)
+  const values = {}
+  return createFunctionRuntime({
+    app,
+    collections: createCollectionProvider({
+      dataSources: app.dataSources,
+      customData: app.customUserData,
+      store,
+      values,
+      customDataMaxBytes: 16 * 1024,
+    }),
+    logger: createLogger('silent'),
+    values,
+  })
+}
+
+const percent = (cost: number, base: number) => ((base - cost) / base) * 100
+
+/**
+ * What the change feed and the written field order cost, measured in process in the same run,
+ * variants in turns: the seed's `writeCustomUserData` through the function runtime on a store
+ * with the feed and on one without (its triggers dropped); the same upsert through the
+ * collection API with the feed's trigger, without any feed, and with the event appended by the
+ * write path instead; and the written field order (doc_text beside the jsonb) for writes and
+ * reads of a custom-data document.
+ */
+export const scenario: BenchScenario = {
+  name: 'changeFeed',
+  unit: 'in process',
+  order: 60,
+
+  async inProcess(kind): Promise<BenchFigure[]> {
+    const appDir = await mkdtemp(join(tmpdir(), 'bench-feed-'))
+    await cp(demoApp, appDir, { recursive: true })
+    const withFeed = await scratchStore(kind)
+    const without = await scratchStore(kind)
+    await dropFeed(without.store)
+    const app = await loadAppFolder(appDir)
+    const custom = app.customUserData
+    if (!custom) throw new Error('the demo app has no custom user data')
+    for (const { store } of [withFeed, without]) await ensureUserIdIndex(store, custom.userIdField)
+    const runtimes = [
+      await runtimeOn(withFeed.store, appDir),
+      await runtimeOn(without.store, appDir),
+    ]
+    try {
+      const [feedRuntime, plainRuntime] = runtimes as [FunctionRunner, FunctionRunner]
+      const call = (runtime: FunctionRunner) => (i: number) =>
+        runtime.call({
+          name: 'writeCustomUserData',
+          args: [{ favoriteFood: i % 2 ? 'pizza' : 'ramen', visits: i }],
+          user: {
+            id: `fn-${i % USERS}`,
+            type: 'normal',
+            data: {},
+            custom_data: {},
+            identities: [],
+          },
+        })
+      const functions = await compareRates(
+        [
+          { name: 'without', run: call(plainRuntime) },
+          { name: 'feed', run: call(feedRuntime) },
+        ],
+        { concurrency: CONCURRENCY, seconds: SECONDS, rounds: ROUNDS },
+      )
+
+      const upsert = (store: Store) => {
+        const docs = createCollection({
+          store,
+          db: custom.databaseName,
+          coll: custom.collectionName,
+          userIdField: custom.userIdField,
+        })
+        return (i: number) =>
+          docs.updateOne(
+            { [custom.userIdField]: `direct-${i % USERS}` },
+            { $set: { favoriteFood: i % 2 ? 'pizza' : 'ramen', visits: i } },
+            { upsert: true },
+          )
+      }
+      const designs = await compareRates(
+        [
+          { name: 'none', run: upsert(without.store) },
+          { name: 'trigger', run: upsert(withFeed.store) },
+          { name: 'path', run: upsert(appendingInPath(without.store)) },
+        ],
+        { concurrency: CONCURRENCY, seconds: SECONDS, rounds: ROUNDS },
+      )
+
+      // Field order: the same document written and read as jsonb only, or with its text.
+      const db = without.store
+      const key = (i: number) => [`"order-${i % USERS}"`]
+      for (let i = 0; i < USERS; i += 1) {
+        const text = toStored({ _id: `order-${i}`, ...profile(`order-${i}`, i) })
+        await db.query(
+          `INSERT INTO documents (db, coll, id, doc, doc_text) VALUES ('bench', 'order', $1, $2::text::jsonb, $2::text)`,
+          [...key(i), text],
+        )
+      }
+      const write = (sql: string) => (i: number) =>
+        db.transaction((tx) =>
+          tx.query(sql, [
+            ...key(i),
+            toStored({ _id: `order-${i % USERS}`, ...profile(`order-${i % USERS}`, i) }),
+          ]),
+        )
+      const read = (column: string) => async (i: number) => {
+        const [row] = await db.query<{ doc: unknown }>(
+          `SELECT ${column} AS doc FROM documents WHERE db = 'bench' AND coll = 'order' AND id = $1`,
+          key(i),
+        )
+        return fromStored(row?.doc)
+      }
+      const order = await compareRates(
+        [
+          {
+            name: 'write jsonb',
+            run: write(
+              `UPDATE documents SET doc = $2::jsonb WHERE db = 'bench' AND coll = 'order' AND id = $1`,
+            ),
+          },
+          {
+            name: 'write text',
+            run: write(
+              `UPDATE documents SET doc = $2::text::jsonb, doc_text = $2::text WHERE db = 'bench' AND coll = 'order' AND id = $1`,
+            ),
+          },
+          { name: 'read jsonb', run: read('doc') },
+          { name: 'read text', run: read('coalesce(doc_text, doc::text)') },
+        ],
+        { concurrency: CONCURRENCY, seconds: SECONDS, rounds: ROUNDS },
+      )
+
+      const rate = (rates: Map<string, number>, name: string) => rates.get(name) ?? Number.NaN
+      return [
+        {
+          label: 'fn write, no feed',
+          value: rate(functions, 'without'),
+          unit: 'writes/s (writeCustomUserData via worker)',
+        },
+        { label: 'fn write, feed', value: rate(functions, 'feed'), unit: 'writes/s' },
+        {
+          label: '  feed cost',
+          value: percent(rate(functions, 'feed'), rate(functions, 'without')),
+          unit: '% of function write throughput (goal: at most 20)',
+        },
+        {
+          label: 'upsert, no feed',
+          value: rate(designs, 'none'),
+          unit: 'writes/s (collection API, no worker)',
+        },
+        {
+          label: 'upsert, trigger',
+          value: rate(designs, 'trigger'),
+          unit: 'writes/s (the chosen design)',
+        },
+        {
+          label: 'upsert, in path',
+          value: rate(designs, 'path'),
+          unit: 'writes/s (event appended by the write path)',
+        },
+        {
+          label: 'write, jsonb only',
+          value: rate(order, 'write jsonb'),
+          unit: 'writes/s (one document, no feed)',
+        },
+        {
+          label: 'write, + doc_text',
+          value: rate(order, 'write text'),
+          unit: `writes/s: field order costs ${percent(rate(order, 'write text'), rate(order, 'write jsonb')).toFixed(1)} %`,
+        },
+        { label: 'read, jsonb', value: rate(order, 'read jsonb'), unit: 'reads/s (decoded)' },
+        {
+          label: 'read, doc_text',
+          value: rate(order, 'read text'),
+          unit: `reads/s: field order costs ${percent(rate(order, 'read text'), rate(order, 'read jsonb')).toFixed(1)} %`,
+        },
+      ]
+    } finally {
+      for (const runtime of runtimes) await runtime.close()
+      await withFeed.dispose()
+      await without.dispose()
+      await rm(appDir, { recursive: true, force: true })
+    }
+  },
+}
