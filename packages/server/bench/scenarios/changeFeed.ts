@@ -9,6 +9,7 @@ import { fromStored, toStored } from '../../src/collection/documentCodec'
 import { ensureUserIdIndex } from '../../src/collection/userIdIndex'
 import { createLogger } from '../../src/createLogger'
 import { createFunctionRuntime } from '../../src/functions/createFunctionRuntime'
+import { createChangeFeed, type ChangeFeed } from '../../src/feed/createChangeFeed'
 import type { FunctionRunner } from '../../src/functions/FunctionRunner'
 import type { Queryable, Store } from '../../src/store/Store'
 import type { BenchFigure, BenchScenario } from '../BenchScenario'
@@ -42,7 +43,8 @@ const dropFeed = (store: Queryable) =>
 
 /**
  * The other design, for comparison: no trigger, and the write path appends the event itself,
- * one more statement in the write's transaction (the NOTIFY with it).
+ * one more statement in the write's transaction (its readers woken after commit, as with the
+ * trigger).
  */
 const appendingInPath = (store: Store): Store => ({
   ...store,
@@ -55,10 +57,8 @@ const appendingInPath = (store: Store): Store => ({
           const write = /^\s*(INSERT INTO|UPDATE) documents/.exec(sql)
           if (write && params) {
             await tx.query(
-              `WITH appended AS (
-                 INSERT INTO change_events (db, coll, doc_id, op, before_text, after_text)
-                 VALUES ($1, $2, $3, $5, $4, $4) RETURNING 1)
-               SELECT pg_notify(change_feed_channel(current_schema()), '') FROM appended`,
+              `INSERT INTO change_events (db, coll, doc_id, op, before_text, after_text)
+               VALUES ($1, $2, $3, $5, $4, $4)`,
               [
                 params[0],
                 params[1],
@@ -74,7 +74,11 @@ const appendingInPath = (store: Store): Store => ({
     ),
 })
 
-const runtimeOn = async (store: Store, appDir: string): Promise<FunctionRunner> => {
+const runtimeOn = async (
+  store: Store,
+  appDir: string,
+  feed: ChangeFeed | undefined,
+): Promise<FunctionRunner> => {
   const app = await loadAppFolder(appDir)
   const values = {}
   return createFunctionRuntime({
@@ -85,6 +89,8 @@ const runtimeOn = async (store: Store, appDir: string): Promise<FunctionRunner> 
       store,
       values,
       customDataMaxBytes: 16 * 1024,
+      // As the server wires it: readers woken after commit.
+      ...(feed ? { announce: () => feed.announce() } : {}),
     }),
     logger: createLogger('silent'),
     values,
@@ -116,9 +122,10 @@ export const scenario: BenchScenario = {
     const custom = app.customUserData
     if (!custom) throw new Error('the demo app has no custom user data')
     for (const { store } of [withFeed, without]) await ensureUserIdIndex(store, custom.userIdField)
+    const feed = createChangeFeed({ store: withFeed.store })
     const runtimes = [
-      await runtimeOn(withFeed.store, appDir),
-      await runtimeOn(without.store, appDir),
+      await runtimeOn(withFeed.store, appDir, feed),
+      await runtimeOn(without.store, appDir, undefined),
     ]
     try {
       const [feedRuntime, plainRuntime] = runtimes as [FunctionRunner, FunctionRunner]
@@ -142,12 +149,13 @@ export const scenario: BenchScenario = {
         { concurrency: CONCURRENCY, seconds: SECONDS, rounds: ROUNDS },
       )
 
-      const upsert = (store: Store) => {
+      const upsert = (store: Store, announce?: () => void) => {
         const docs = createCollection({
           store,
           db: custom.databaseName,
           coll: custom.collectionName,
           userIdField: custom.userIdField,
+          ...(announce ? { announce } : {}),
         })
         return (i: number) =>
           docs.updateOne(
@@ -159,8 +167,8 @@ export const scenario: BenchScenario = {
       const designs = await compareRates(
         [
           { name: 'none', run: upsert(without.store) },
-          { name: 'trigger', run: upsert(withFeed.store) },
-          { name: 'path', run: upsert(appendingInPath(without.store)) },
+          { name: 'trigger', run: upsert(withFeed.store, () => feed.announce()) },
+          { name: 'path', run: upsert(appendingInPath(without.store), () => feed.announce()) },
         ],
         { concurrency: CONCURRENCY, seconds: SECONDS, rounds: ROUNDS },
       )
@@ -256,6 +264,7 @@ export const scenario: BenchScenario = {
       ]
     } finally {
       for (const runtime of runtimes) await runtime.close()
+      await feed.close()
       await withFeed.dispose()
       await without.dispose()
       await rm(appDir, { recursive: true, force: true })
