@@ -23,7 +23,7 @@ export const pruneChanges = async (
 ): Promise<PruneResult> => {
   const [row] = await db.query<{ through: string | null }>(
     `SELECT max(batch)::text AS through FROM change_batches
-      WHERE sealed_at < now() - make_interval(secs => $1)
+      WHERE sealed_at <= now() - make_interval(secs => $1)
         AND batch < coalesce((SELECT min(batch) FROM change_cursors), batch + 1)
         AND batch > (SELECT min(batch) FROM change_batches)`,
     [retentionSeconds],

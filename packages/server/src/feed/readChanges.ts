@@ -83,7 +83,9 @@ export const readChanges = async (
   const seq = `$${filterParams.length + 2}::bigint`
   const wanted = `$${filterParams.length + 3}`
   // One statement, one snapshot: the bounds and the events agree. Each batch's events are those
-  // of the transactions its snapshot sees committed and its predecessor's did not (index on txid).
+  // of the transactions its snapshot sees committed and its predecessor's did not: the txids
+  // between the two snapshots' xmax (a bounded range of the txid index, however long the feed)
+  // and those the predecessor saw running (xids below its xmax, so below this one's too).
   const sql = `
     WITH bounds AS (SELECT min(batch)::text AS first, max(batch)::text AS last FROM change_batches)
     SELECT bounds.first, bounds.last, page.*
@@ -95,8 +97,8 @@ export const readChanges = async (
           JOIN change_batches p ON p.batch = b.batch - 1
           CROSS JOIN LATERAL (
             SELECT ev.* FROM change_events ev
-             WHERE (ev.txid >= p.upto OR ev.txid = ANY (p.running))
-               AND ev.txid < b.upto AND NOT ev.txid = ANY (b.running)
+             WHERE ((ev.txid >= p.upto AND ev.txid < b.upto) OR ev.txid = ANY (p.running))
+               AND NOT ev.txid = ANY (b.running)
                AND (b.batch > ${batch} OR ev.seq > ${seq})
                ${conditions.join(' ')}
              ORDER BY ev.seq
