@@ -178,6 +178,19 @@ describe.each(testStores())('the change feed on $kind', (storeKind) => {
     expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6])
   })
 
+  it('reads across more batches than one query looks at, in order, skipping filtered ones', async () => {
+    const start = await feed.latestPosition()
+    const docs = collection()
+    const other = collection()
+    for (let i = 0; i < 150; i += 1) {
+      await (i % 3 === 0 ? docs : other).insertOne({ _id: i })
+      await feed.seal()
+    }
+    const page = await feed.readChanges({ after: start, limit: 1000, filter: { coll: docs.name } })
+    expect(idsOf(page.changes)).toEqual(Array.from({ length: 50 }, (_, i) => i * 3))
+    expect(page.caughtUp).toBe(true)
+  })
+
   it('records a write that rolls back not at all, and one that commits in the same transaction', async () => {
     const start = await feed.latestPosition()
     await expect(
