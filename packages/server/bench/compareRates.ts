@@ -5,6 +5,9 @@ export interface RateVariant {
   run(i: number): Promise<unknown>
 }
 
+/** Each variant's rate per second in each round, by name. */
+export type RateSamples = ReadonlyMap<string, readonly number[]>
+
 /** How many times `run` completes per second with `concurrency` loops for `seconds`. */
 const rateOf = async (variant: RateVariant, concurrency: number, seconds: number) => {
   let done = 0
@@ -22,19 +25,43 @@ const rateOf = async (variant: RateVariant, concurrency: number, seconds: number
 }
 
 /**
- * Measures variants in turns (A, B, C, A, B, C...), so that a busy neighbour slows them alike,
- * and answers each one's mean rate per second by name.
+ * Measures variants in short turns (A, B, C, A, B, C...), so that a busy neighbour slows them
+ * alike, and answers each one's rate in every round.
  */
 export const compareRates = async (
   variants: readonly RateVariant[],
   options: { concurrency: number; seconds: number; rounds: number },
-): Promise<Map<string, number>> => {
-  const totals = new Map<string, number>()
+): Promise<RateSamples> => {
+  const samples = new Map<string, number[]>(variants.map((variant) => [variant.name, []]))
   for (let round = 0; round < options.rounds; round += 1) {
     for (const variant of variants) {
-      const rate = await rateOf(variant, options.concurrency, options.seconds)
-      totals.set(variant.name, (totals.get(variant.name) ?? 0) + rate)
+      samples.get(variant.name)?.push(await rateOf(variant, options.concurrency, options.seconds))
     }
   }
-  return new Map([...totals].map(([name, total]) => [name, total / options.rounds]))
+  return samples
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2
+}
+
+/** The median of a variant's rates. */
+export const medianRate = (samples: RateSamples, name: string): number =>
+  median(samples.get(name) ?? [])
+
+/**
+ * What `name` costs against `base`, in percent of `base`'s rate: the median over rounds of the
+ * two rates measured next to each other, which a load that changes between rounds moves less
+ * than a ratio of averages.
+ */
+export const costPercent = (samples: RateSamples, name: string, base: string): number => {
+  const costs = (samples.get(name) ?? []).map((rate, round) => {
+    const baseRate = samples.get(base)?.[round] ?? Number.NaN
+    return ((baseRate - rate) / baseRate) * 100
+  })
+  return median(costs)
 }

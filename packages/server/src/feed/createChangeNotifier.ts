@@ -27,6 +27,8 @@ export interface ChangeNotifierOptions {
   readonly onError?: (error: unknown) => void
 }
 
+const NOTIFY_SPACING_MS = 10
+
 /**
  * The feed's notifier: `NOTIFY` on the channel of the store's schema (`change_feed_channel`,
  * sent by the trigger that records each change), heard over `Store.listen`. The connection is
@@ -70,17 +72,28 @@ export const createChangeNotifier = (options: ChangeNotifierOptions): ChangeNoti
     return stop
   }
 
+  // At most one NOTIFY in flight, and one per NOTIFY_SPACING_MS: under a steady stream of writes
+  // the other processes are woken a hundred times a second, not once per write. The
+  // notification says nothing a crash could lose, so its commit does not wait for the disk.
   const notifyOthers = (): void => {
     if (sending) {
       sendAgain = true
       return
     }
+    const started = performance.now()
     sending = store
-      .query('SELECT pg_notify(change_feed_channel(current_schema()), $1)', [self])
+      .query(
+        "SELECT set_config('synchronous_commit', 'off', true), pg_notify(change_feed_channel(current_schema()), $1)",
+        [self],
+      )
       .then(
         () => {},
         (error: unknown) => options.onError?.(error),
       )
+      .then(async () => {
+        const wait = NOTIFY_SPACING_MS - (performance.now() - started)
+        if (sendAgain && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+      })
       .finally(() => {
         sending = undefined
         if (sendAgain && !closed) {
