@@ -5,13 +5,24 @@ export interface RateVariant {
   run(i: number): Promise<unknown>
 }
 
-/** Each variant's rate per second in each round, by name. */
+/** Each variant's figure in each round, by name. */
 export type RateSamples = ReadonlyMap<string, readonly number[]>
 
-/** How many times `run` completes per second with `concurrency` loops for `seconds`. */
+/** What the rounds measured: completions per second, and this process's CPU time per completion. */
+export interface RateComparison {
+  readonly rates: RateSamples
+  /** Microseconds of CPU (this process, worker threads included) per completion. */
+  readonly cpu: RateSamples
+}
+
+/**
+ * How many times `run` completes per second with `concurrency` loops for `seconds`, and the CPU
+ * time this process spent per completion (what a busy neighbour disturbs least).
+ */
 const rateOf = async (variant: RateVariant, concurrency: number, seconds: number) => {
   let done = 0
   const until = performance.now() + seconds * 1000
+  const cpu = process.cpuUsage()
   const started = performance.now()
   await Promise.all(
     Array.from({ length: concurrency }, async (_, loop) => {
@@ -21,7 +32,9 @@ const rateOf = async (variant: RateVariant, concurrency: number, seconds: number
       }
     }),
   )
-  return done / ((performance.now() - started) / 1000)
+  const rate = done / ((performance.now() - started) / 1000)
+  const used = process.cpuUsage(cpu)
+  return { rate, cpu: (used.user + used.system) / Math.max(1, done) }
 }
 
 /**
@@ -31,14 +44,17 @@ const rateOf = async (variant: RateVariant, concurrency: number, seconds: number
 export const compareRates = async (
   variants: readonly RateVariant[],
   options: { concurrency: number; seconds: number; rounds: number },
-): Promise<RateSamples> => {
-  const samples = new Map<string, number[]>(variants.map((variant) => [variant.name, []]))
+): Promise<RateComparison> => {
+  const rates = new Map<string, number[]>(variants.map((variant) => [variant.name, []]))
+  const cpu = new Map<string, number[]>(variants.map((variant) => [variant.name, []]))
   for (let round = 0; round < options.rounds; round += 1) {
     for (const variant of variants) {
-      samples.get(variant.name)?.push(await rateOf(variant, options.concurrency, options.seconds))
+      const measured = await rateOf(variant, options.concurrency, options.seconds)
+      rates.get(variant.name)?.push(measured.rate)
+      cpu.get(variant.name)?.push(measured.cpu)
     }
   }
-  return samples
+  return { rates, cpu }
 }
 
 const median = (values: readonly number[]): number => {
@@ -49,14 +65,14 @@ const median = (values: readonly number[]): number => {
     : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2
 }
 
-/** The median of a variant's rates. */
-export const medianRate = (samples: RateSamples, name: string): number =>
+/** The median of a variant's figures. */
+export const medianOf = (samples: RateSamples, name: string): number =>
   median(samples.get(name) ?? [])
 
 /**
- * What `name` costs against `base`, in percent of `base`'s rate: the median over rounds of the
- * two rates measured next to each other, which a load that changes between rounds moves less
- * than a ratio of averages.
+ * What `name` costs against `base` in throughput, in percent of `base`'s rate: the median over
+ * rounds of the two rates measured next to each other, which a load that changes between rounds
+ * moves less than a ratio of averages.
  */
 export const costPercent = (samples: RateSamples, name: string, base: string): number => {
   const costs = (samples.get(name) ?? []).map((rate, round) => {
@@ -65,3 +81,7 @@ export const costPercent = (samples: RateSamples, name: string, base: string): n
   })
   return median(costs)
 }
+
+/** What `name` costs against `base` in CPU per completion, in percent of `base`'s (medians). */
+export const cpuCostPercent = (cpu: RateSamples, name: string, base: string): number =>
+  ((median(cpu.get(name) ?? []) - median(cpu.get(base) ?? [])) / median(cpu.get(base) ?? [])) * 100

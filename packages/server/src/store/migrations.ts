@@ -231,38 +231,44 @@ export const migrations: readonly Migration[] = [
                                         THEN schema_name ELSE md5(schema_name) END
         $$;
 
-      -- search_path is fixed to this schema's, so a plain SQL UPDATE from a session with another
-      -- search_path still lands its event next to the document.
-      CREATE FUNCTION record_document_change() RETURNS trigger LANGUAGE plpgsql
-        SET search_path FROM CURRENT AS $$
+      -- The schema's name is written into the function (a SET search_path on it would double the
+      -- trigger's cost), so a plain SQL UPDATE from a session with another search_path still
+      -- lands its event next to the document.
+      DO $migration$
       BEGIN
-        IF TG_OP = 'INSERT' THEN
-          INSERT INTO change_events (db, coll, doc_id, op, after_text)
-            VALUES (NEW.db, NEW.coll, NEW.id, 'insert', coalesce(NEW.doc_text, NEW.doc::text));
-        ELSIF TG_OP = 'DELETE' THEN
-          INSERT INTO change_events (db, coll, doc_id, op, before_text)
-            VALUES (OLD.db, OLD.coll, OLD.id, 'delete', coalesce(OLD.doc_text, OLD.doc::text));
-        ELSIF (NEW.db, NEW.coll, NEW.id) IS DISTINCT FROM (OLD.db, OLD.coll, OLD.id) THEN
-          -- Moved to another key by hand: one document is gone, another appears.
-          INSERT INTO change_events (db, coll, doc_id, op, before_text)
-            VALUES (OLD.db, OLD.coll, OLD.id, 'delete', coalesce(OLD.doc_text, OLD.doc::text));
-          INSERT INTO change_events (db, coll, doc_id, op, after_text)
-            VALUES (NEW.db, NEW.coll, NEW.id, 'insert', coalesce(NEW.doc_text, NEW.doc::text));
-        ELSE
-          -- The collection API says 'replace' for replaceOne and its kin (feed/writeSettings.ts).
-          INSERT INTO change_events (db, coll, doc_id, op, before_text, after_text)
-            VALUES (NEW.db, NEW.coll, NEW.id,
-                    CASE current_setting('change_feed.operation', true)
-                      WHEN 'replace' THEN 'replace' ELSE 'update' END,
-                    coalesce(OLD.doc_text, OLD.doc::text), coalesce(NEW.doc_text, NEW.doc::text));
-        END IF;
-        -- Sent at commit, once per transaction (identical notifications are folded), unless the
-        -- writer wakes the readers itself after its commit (feed/writeSettings.ts).
-        IF current_setting('change_feed.notify', true) IS DISTINCT FROM 'after_commit' THEN
-          PERFORM pg_notify(change_feed_channel(TG_TABLE_SCHEMA), '');
-        END IF;
-        RETURN NULL;
-      END $$;
+        EXECUTE format($function$
+          CREATE FUNCTION record_document_change() RETURNS trigger LANGUAGE plpgsql AS $body$
+          BEGIN
+            IF TG_OP = 'INSERT' THEN
+              INSERT INTO %1$I.change_events (db, coll, doc_id, op, after_text)
+                VALUES (NEW.db, NEW.coll, NEW.id, 'insert', coalesce(NEW.doc_text, NEW.doc::text));
+            ELSIF TG_OP = 'DELETE' THEN
+              INSERT INTO %1$I.change_events (db, coll, doc_id, op, before_text)
+                VALUES (OLD.db, OLD.coll, OLD.id, 'delete', coalesce(OLD.doc_text, OLD.doc::text));
+            ELSIF (NEW.db, NEW.coll, NEW.id) IS DISTINCT FROM (OLD.db, OLD.coll, OLD.id) THEN
+              -- Moved to another key by hand: one document is gone, another appears.
+              INSERT INTO %1$I.change_events (db, coll, doc_id, op, before_text)
+                VALUES (OLD.db, OLD.coll, OLD.id, 'delete', coalesce(OLD.doc_text, OLD.doc::text));
+              INSERT INTO %1$I.change_events (db, coll, doc_id, op, after_text)
+                VALUES (NEW.db, NEW.coll, NEW.id, 'insert', coalesce(NEW.doc_text, NEW.doc::text));
+            ELSE
+              -- The collection API says 'replace' for replaceOne and its kin (feed/writeSettings.ts).
+              INSERT INTO %1$I.change_events (db, coll, doc_id, op, before_text, after_text)
+                VALUES (NEW.db, NEW.coll, NEW.id,
+                        CASE current_setting('change_feed.operation', true)
+                          WHEN 'replace' THEN 'replace' ELSE 'update' END,
+                        coalesce(OLD.doc_text, OLD.doc::text), coalesce(NEW.doc_text, NEW.doc::text));
+            END IF;
+            -- Sent at commit, once per transaction (identical notifications are folded), unless
+            -- the writer wakes the readers itself after its commit (feed/writeSettings.ts).
+            IF current_setting('change_feed.notify', true) IS DISTINCT FROM 'after_commit' THEN
+              PERFORM pg_notify(%1$I.change_feed_channel(TG_TABLE_SCHEMA), '');
+            END IF;
+            RETURN NULL;
+          END $body$
+        $function$, current_schema());
+      END
+      $migration$;
       CREATE TRIGGER documents_change_feed AFTER INSERT OR DELETE ON documents
         FOR EACH ROW EXECUTE FUNCTION record_document_change();
       CREATE TRIGGER documents_change_feed_update AFTER UPDATE ON documents FOR EACH ROW
