@@ -7,6 +7,7 @@ import { createCollection } from '../../src/collection/createCollection'
 import { createCollectionProvider } from '../../src/collection/createCollectionProvider'
 import { ensureUserIdIndex } from '../../src/collection/userIdIndex'
 import { createLogger } from '../../src/createLogger'
+import { createChangeFeed } from '../../src/feed/createChangeFeed'
 import { createFunctionRuntime } from '../../src/functions/createFunctionRuntime'
 import type { FunctionUser } from '../../src/functions/FunctionRunner'
 import type { BenchFigure, BenchScenario } from '../BenchScenario'
@@ -74,12 +75,15 @@ export const scenario: BenchScenario = {
     if (!custom) throw new Error('the demo app has no custom user data')
     await ensureUserIdIndex(store, custom.userIdField)
     const values = {}
+    // Wired as the server wires it: the change feed's readers woken after each commit.
+    const feed = createChangeFeed({ store })
     const collections = createCollectionProvider({
       dataSources: app.dataSources,
       customData: custom,
       store,
       values,
       customDataMaxBytes: 16 * 1024,
+      announce: () => feed.announce(),
     })
     const runtime = await createFunctionRuntime({
       app,
@@ -111,6 +115,7 @@ export const scenario: BenchScenario = {
         db: custom.databaseName,
         coll: custom.collectionName,
         userIdField: custom.userIdField,
+        announce: () => feed.announce(),
       })
       const bare = await timeEach(WRITES, (i) =>
         direct.updateOne(
@@ -139,6 +144,7 @@ export const scenario: BenchScenario = {
       ]
     } finally {
       await runtime.close()
+      await feed.close()
       await dispose()
       await rm(appDir, { recursive: true, force: true })
     }
