@@ -11,10 +11,16 @@ export const GOOGLE_CLIENT = {
   clientSecret: 'google-client-secret',
 }
 
+/** The test app's Apple client (a Services ID), as registered at the test provider. */
+export const APPLE_CLIENT = {
+  clientId: 'com.example.oauth-test.web',
+  clientSecret: 'apple-client-secret',
+}
+
 /**
  * A copy of the test app folder whose `auth/providers.json` has anonymous and email/password
- * logins, and "Google" (`oauth2-google`) pointed at the test provider at `issuer`: only the issuer
- * is given, the endpoints come from its discovery document.
+ * logins, and "Google" and "Apple" pointed at the test provider at `issuer`: only the issuer is
+ * given, the endpoints come from its discovery document.
  */
 export const oauthAppFolder = async (options: {
   readonly issuer: string
@@ -44,10 +50,29 @@ export const oauthAppFolder = async (options: {
       ],
       redirect_uris: options.redirectUris,
     },
+    // "Apple" on the same test provider, which posts the result back (response_mode=form_post)
+    // as Apple does. Apple's scopes are "name email" (OpenID Connect implied); the test provider
+    // needs "openid" spelled out and knows the name as "profile".
+    'oauth2-apple': {
+      name: 'oauth2-apple',
+      type: 'oauth2-apple',
+      disabled: false,
+      config: {
+        clientId: APPLE_CLIENT.clientId,
+        issuer: options.issuer,
+        scopes: ['openid', 'email', 'profile'],
+      },
+      secret_config: { clientSecret: 'appleClientSecret' },
+      metadata_fields: [{ name: 'email', required: true }],
+      redirect_uris: options.redirectUris,
+    },
   }
   await writeFile(join(dir, 'auth', 'providers.json'), JSON.stringify(providers, null, 2))
   return dir
 }
 
 /** The secrets the app folder names. */
-export const OAUTH_SECRETS = { googleClientSecret: GOOGLE_CLIENT.clientSecret }
+export const OAUTH_SECRETS = {
+  googleClientSecret: GOOGLE_CLIENT.clientSecret,
+  appleClientSecret: APPLE_CLIENT.clientSecret,
+}

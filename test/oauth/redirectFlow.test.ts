@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type * as RealmWeb from 'realm-web'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { launchChromium } from '../support/launchChromium'
-import { OAUTH_SECRETS, GOOGLE_CLIENT, oauthAppFolder } from './oauthAppFolder'
+import { APPLE_CLIENT, GOOGLE_CLIENT, OAUTH_SECRETS, oauthAppFolder } from './oauthAppFolder'
 import { servePages, type Pages } from './servePages'
 import { startOidcProvider, type OidcProvider } from './startOidcProvider'
 
@@ -64,8 +64,10 @@ describe('the OAuth redirect flow in Chromium (docs/protocol.md §3.6)', () => {
       }),
       secrets: OAUTH_SECRETS,
     })
+    const callback = `${server.url}/api/client/v2.0/auth/callback`
     await provider.start([
-      { ...GOOGLE_CLIENT, redirectUris: [`${server.url}/api/client/v2.0/auth/callback`] },
+      { ...GOOGLE_CLIENT, redirectUris: [callback] },
+      { ...APPLE_CLIENT, redirectUris: [callback] },
     ])
   })
   afterAll(async () => {
@@ -170,6 +172,30 @@ describe('the OAuth redirect flow in Chromium (docs/protocol.md §3.6)', () => {
     await signInAtGoogle(popup, 'alan@gmail.test')
     await expect.poll(() => tab.textContent('#user')).toMatch(/^[\da-f]{24} oauth2-google$/)
     expect(await tab.textContent('#email')).toBe('alan@gmail.test')
+  })
+
+  it('realm-web 2.0.1 logs in with Credentials.apple(redirectUrl): the provider posts the result back', async () => {
+    const tab = await open('realm-web')
+    await tab.evaluate((redirectUrl) => {
+      window.action = () =>
+        window.realmApp.logIn(window.Realm.Credentials.apple(redirectUrl)).then(
+          (user) => ({
+            id: user.id,
+            email: user.profile.email,
+            identities: user.identities.map((identity) => identity.providerType),
+          }),
+          (error: Error) => ({ error: error.message }),
+        )
+    }, `${pages.origin}/realm-web-callback.html`)
+    const popup = await clickForPopup(tab)
+    const callback = popup.waitForRequest((request) => request.url().endsWith('/auth/callback'))
+    await signInAtGoogle(popup, 'margaret@gmail.test')
+    expect((await callback).method()).toBe('POST')
+    expect(await outcome(tab)).toEqual({
+      id: expect.any(String),
+      email: 'margaret@gmail.test',
+      identities: ['oauth2-apple'],
+    })
   })
 
   it('realm-web 2.0.1 links Google to an anonymous user (x-baas-location, the link cookie)', async () => {
