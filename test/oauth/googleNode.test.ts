@@ -96,6 +96,21 @@ describe.each(testStores())(
       expect(ourUser.profile).toMatchObject({ email: 'ada@gmail.test', firstName: 'Ada' })
     })
 
+    it('an oauth2-oidc provider (discovered from its issuer) signs in by name, from realm-web 2.0.1 too', async () => {
+      const idToken = await obtainIdToken(provider.issuer, GOOGLE, 'grace@gmail.test')
+      const ours = await newApp().logIn(Credentials.oidc('corporate', { idToken }))
+      expect(ours.identities.map((identity) => identity.providerType)).toEqual(['oauth2-oidc'])
+      expect(ours.profile).toMatchObject({ email: 'grace@gmail.test', name: 'Grace Hopper' })
+      // realm-web sends only the provider's name; any oauth2-* type picks the body's shape.
+      const realmUser = await createRealmWebApp(server.url, APP_ID).logIn(
+        new Realm.Credentials('corporate', 'oauth2-apple', false, { id_token: idToken }),
+      )
+      expect(realmUser.id).toBe(ours.id)
+      // Another provider of the same person is another identity, so another user: no email matching.
+      const viaGoogle = await newApp().logIn(Credentials.google({ idToken }))
+      expect(viaGoogle.id).not.toBe(ours.id)
+    })
+
     it('refuses a tampered, expired or wrong-audience ID token with a clear error', async () => {
       const refusal = async (idToken: string) => {
         const error: unknown = await newApp()

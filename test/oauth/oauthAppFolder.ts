@@ -66,6 +66,14 @@ export const oauthAppFolder = async (options: {
       metadata_fields: [{ name: 'email', required: true }],
       redirect_uris: options.redirectUris,
     },
+    // Our generic provider, on the same test provider under another name: by issuer alone.
+    corporate: {
+      name: 'corporate',
+      type: 'oauth2-oidc',
+      disabled: false,
+      config: { clientId: GOOGLE_CLIENT.clientId, issuer: options.issuer },
+      metadata_fields: [{ name: 'email' }, { name: 'name' }],
+    },
   }
   await writeFile(join(dir, 'auth', 'providers.json'), JSON.stringify(providers, null, 2))
   return dir
