@@ -27,7 +27,7 @@ describe.each(testStores())(
     it('anonymous → email/password: one request, same user, same session, same custom data', async () => {
       const app = newApp()
       const user = await app.logIn(Credentials.anonymous())
-      await user.functions.writeCustomUserData({ plan: 'pro' })
+      await user.callFunction('writeCustomUserData', { plan: 'pro' })
       const { refreshToken, deviceId } = user
       const email = uniqueEmail()
       await app.emailPasswordAuth.registerUser({ email, password: 'password1' })

@@ -66,16 +66,16 @@ describe.each(testStores())(
     })
 
     it('lists the enabled providers, and whether they have a redirect flow (no config)', async () => {
-    expect(await s.request('GET', `/app/${s.appId}/auth/providers`)).toMatchObject({
-      status: 200,
-      body: [
-        { name: 'anon-user', type: 'anon-user' },
-        { name: 'oauth2-google', type: 'oauth2-google', redirect: true },
-      ],
+      expect(await s.request('GET', `/app/${s.appId}/auth/providers`)).toMatchObject({
+        status: 200,
+        body: [
+          { name: 'anon-user', type: 'anon-user' },
+          { name: 'oauth2-google', type: 'oauth2-google', redirect: true },
+        ],
+      })
     })
-  })
 
-  it("sends the popup to the provider's page: our state, a nonce, PKCE (S256), our callback", async () => {
+    it("sends the popup to the provider's page: our state, a nonce, PKCE (S256), our callback", async () => {
       const answer = await start()
       expect(answer.status).toBe(302)
       const to = new URL(answer.headers.get('location') ?? '')
