@@ -9,13 +9,19 @@ import { startTestServer, testStores, type TestServer } from '@react-custom-data
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRealmWebApp, Realm } from '../support/realmWeb'
 import { GOOGLE_CLIENT, OAUTH_SECRETS, oauthAppFolder } from './oauthAppFolder'
-import { CookieJar, obtainIdToken, signInAtProvider } from './signInAtProvider'
-import { startOidcProvider, type OidcProvider, type TestClient } from './startOidcProvider'
+import { CookieJar, obtainAuthCode, obtainIdToken, signInAtProvider } from './signInAtProvider'
+import {
+  AUTH_CODE_PATH,
+  startOidcProvider,
+  type OidcProvider,
+  type TestClient,
+} from './startOidcProvider'
 
 const APP_ID = 'oauth-test'
 // The app's pages: never loaded in Node, only compared with where the server sends the browser.
 const APP_REDIRECT = 'http://127.0.0.1:9/auth/callback.html'
 const FRONT_END = 'http://127.0.0.1:9/google-sign-in'
+const AUTH_CODE_PAGE = `http://127.0.0.1:9${AUTH_CODE_PATH}`
 const ACCOUNTS = {
   'ada@gmail.test': {
     email: 'ada@gmail.test',
@@ -33,7 +39,7 @@ const ANOTHER_APP: TestClient = {
   clientSecret: 'another-secret',
   redirectUris: [FRONT_END],
 }
-const GOOGLE: TestClient = { ...GOOGLE_CLIENT, redirectUris: [FRONT_END] }
+const GOOGLE: TestClient = { ...GOOGLE_CLIENT, redirectUris: [FRONT_END, AUTH_CODE_PAGE] }
 
 /** The `_baas_*` hash parameters of the URL the server sends the popup to. */
 const hashOf = (url: string): Record<string, string> =>
@@ -60,7 +66,11 @@ describe.each(testStores())(
     beforeAll(async () => {
       provider = await startOidcProvider(ACCOUNTS)
       server = await startTestServer({
-        appDir: await oauthAppFolder({ issuer: provider.issuer, redirectUris: [APP_REDIRECT] }),
+        appDir: await oauthAppFolder({
+          issuer: provider.issuer,
+          redirectUris: [APP_REDIRECT],
+          authCodeRedirectUri: AUTH_CODE_PAGE,
+        }),
         storeKind,
         clock,
         secrets: OAUTH_SECRETS,
@@ -68,7 +78,7 @@ describe.each(testStores())(
       await provider.start([
         {
           ...GOOGLE_CLIENT,
-          redirectUris: [`${server.url}/api/client/v2.0/auth/callback`, FRONT_END],
+          redirectUris: [`${server.url}/api/client/v2.0/auth/callback`, FRONT_END, AUTH_CODE_PAGE],
         },
         ANOTHER_APP,
       ])
@@ -94,6 +104,20 @@ describe.each(testStores())(
       const ourUser = await newApp().logIn(Credentials.google({ idToken }))
       expect(ourUser.id).toBe(realmUser.id)
       expect(ourUser.profile).toMatchObject({ email: 'ada@gmail.test', firstName: 'Ada' })
+    })
+
+    it('Credentials.google({ authCode }): the server exchanges a code the page got, once', async () => {
+      const code = await obtainAuthCode(provider.issuer, GOOGLE, AUTH_CODE_PAGE, 'grace@gmail.test')
+      const viaRealmWeb = await createRealmWebApp(server.url, APP_ID).logIn(
+        Realm.Credentials.google({ authCode: code }),
+      )
+      expect(viaRealmWeb.profile).toMatchObject({ email: 'grace@gmail.test' })
+      // A code is good for one exchange: the provider refuses it the second time.
+      await expect(newApp().logIn(Credentials.google({ authCode: code }))).rejects.toMatchObject({
+        status: 401,
+        errorCode: 'AuthError',
+        message: expect.stringContaining('token endpoint refused: invalid_grant'),
+      })
     })
 
     it('an oauth2-oidc provider (discovered from its issuer) signs in by name, from realm-web 2.0.1 too', async () => {

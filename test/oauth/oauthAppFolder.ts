@@ -25,6 +25,8 @@ export const APPLE_CLIENT = {
 export const oauthAppFolder = async (options: {
   readonly issuer: string
   readonly redirectUris: readonly string[]
+  /** Where codes for `Credentials.google({ authCode })` were issued to (Google: `postmessage`). */
+  readonly authCodeRedirectUri?: string
 }): Promise<string> => {
   const dir = await mkdtemp(join(tmpdir(), 'oauth-app-'))
   await cp(baseDir, dir, { recursive: true })
@@ -40,7 +42,13 @@ export const oauthAppFolder = async (options: {
       name: 'oauth2-google',
       type: 'oauth2-google',
       disabled: false,
-      config: { clientId: GOOGLE_CLIENT.clientId, issuer: options.issuer },
+      config: {
+        clientId: GOOGLE_CLIENT.clientId,
+        issuer: options.issuer,
+        ...(options.authCodeRedirectUri
+          ? { authCodeRedirectUri: options.authCodeRedirectUri }
+          : {}),
+      },
       secret_config: { clientSecret: 'googleClientSecret' },
       metadata_fields: [
         { name: 'email', required: true },

@@ -73,6 +73,31 @@ export const signInAtProvider = async (
 }
 
 /**
+ * What an app's page does to get a server auth code (`Credentials.google({ authCode })`): the
+ * code flow without PKCE, to `redirectUri`; answers the code, for the server to exchange.
+ */
+export const obtainAuthCode = async (
+  issuer: string,
+  client: TestClient,
+  redirectUri: string,
+  email: string,
+): Promise<string> => {
+  const authorization = new URL(`${issuer}/auth`)
+  for (const [key, value] of Object.entries({
+    response_type: 'code',
+    client_id: client.clientId,
+    redirect_uri: redirectUri,
+    scope: 'openid email profile',
+    state: randomBytes(8).toString('hex'),
+  }))
+    authorization.searchParams.set(key, value)
+  const back = new URL(await signInAtProvider(new CookieJar(), authorization.href, email))
+  const code = back.searchParams.get('code')
+  if (!code) throw new Error(`the provider sent no code: ${back.href}`)
+  return code
+}
+
+/**
  * What an app's own front end does with Google Sign-In, over HTTP: the code flow with PKCE for
  * `client`, then the ID token from the token endpoint (its `aud` is the client's id).
  */

@@ -7,6 +7,9 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider'
 
+/** The redirect URI of codes meant for `Credentials.google({ authCode })`. */
+export const AUTH_CODE_PATH = '/google-auth-code'
+
 /** What the provider knows about a user: OpenID Connect standard claims. */
 export interface TestAccount {
   readonly email: string
@@ -147,7 +150,11 @@ export const startOidcProvider = async (
         },
         // Google puts the profile claims in its ID tokens.
         conformIdTokenClaims: false,
-        pkce: { required: () => true },
+        // PKCE for every sign-in, except the codes an app's page gets for the server itself
+        // (Google's server auth code: the page cannot keep a verifier the server would know).
+        pkce: {
+          required: (ctx) => !String(ctx.oidc.params?.redirect_uri ?? '').endsWith(AUTH_CODE_PATH),
+        },
         features: { devInteractions: { enabled: false } },
         interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
         findAccount: (_ctx, id) => {
