@@ -107,7 +107,11 @@ describe.each(testStores())(
     })
 
     it('Credentials.google({ authCode }): the server exchanges a code the page got, once', async () => {
-      const code = await obtainAuthCode(provider.issuer, GOOGLE, AUTH_CODE_PAGE, 'grace@gmail.test')
+      const code = await obtainAuthCode(
+        provider.issuer,
+        { client: GOOGLE, redirectUri: AUTH_CODE_PAGE },
+        'grace@gmail.test',
+      )
       const viaRealmWeb = await createRealmWebApp(server.url, APP_ID).logIn(
         Realm.Credentials.google({ authCode: code }),
       )

@@ -78,8 +78,7 @@ export const signInAtProvider = async (
  */
 export const obtainAuthCode = async (
   issuer: string,
-  client: TestClient,
-  redirectUri: string,
+  { client, redirectUri }: { readonly client: TestClient; readonly redirectUri: string },
   email: string,
 ): Promise<string> => {
   const authorization = new URL(`${issuer}/auth`)

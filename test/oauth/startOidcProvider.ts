@@ -153,7 +153,10 @@ export const startOidcProvider = async (
         // PKCE for every sign-in, except the codes an app's page gets for the server itself
         // (Google's server auth code: the page cannot keep a verifier the server would know).
         pkce: {
-          required: (ctx) => !String(ctx.oidc.params?.redirect_uri ?? '').endsWith(AUTH_CODE_PATH),
+          required: (ctx) => {
+            const redirectUri = ctx.oidc.params?.redirect_uri
+            return !(typeof redirectUri === 'string' && redirectUri.endsWith(AUTH_CODE_PATH))
+          },
         },
         features: { devInteractions: { enabled: false } },
         interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
