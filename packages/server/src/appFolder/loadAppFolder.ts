@@ -5,6 +5,7 @@ import { expectObject, optionalString } from './jsonFields'
 import { loadCustomUserData } from './loadCustomUserData'
 import { loadDataSources } from './loadDataSources'
 import { loadEnvironment } from './loadEnvironment'
+import { loadFunctionDependencies } from './loadFunctionDependencies'
 import { loadFunctions } from './loadFunctions'
 import { loadProviders } from './loadProviders'
 import { loadValues } from './loadValues'
@@ -72,6 +73,7 @@ export const loadAppFolder = async (
     providers: await loadProviders(dir, { warnings, environment }),
     customUserData: await loadCustomUserData(dir, environment),
     functions: await loadFunctions(dir, warnings),
+    functionDependencies: await loadFunctionDependencies(dir, warnings),
     values: await loadValues(dir),
     dataSources: await loadDataSources(dir, warnings),
     environment,
