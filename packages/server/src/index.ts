@@ -17,7 +17,10 @@ export type {
   FunctionDefinition,
   ProviderConfig,
 } from './appFolder/AppConfig'
-export type { Store, Queryable } from './store/Store'
+export type { Store, Queryable, NotificationListener } from './store/Store'
+export type { ChangeFeed, FeedCursors } from './feed/createChangeFeed'
+export type { ChangeEvent, OperationType, ResumeToken, UpdateDescription } from './feed/ChangeEvent'
+export type { FeedPosition } from './feed/FeedPosition'
 export type { OpenStoreOptions, StoreOptions } from './store/openStore'
 export type { PgliteDurability } from './store/createPgliteStore'
 export type { Clock } from './Clock'

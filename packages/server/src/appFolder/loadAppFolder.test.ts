@@ -152,7 +152,7 @@ describe('loadAppFolder', () => {
       'http_endpoints/config.json': '[]',
       'hosting/config.json': '{}',
       'auth/providers.json': JSON.stringify({
-        'oauth2-google': { name: 'oauth2-google', type: 'oauth2-google' },
+        'oauth2-twitter': { name: 'oauth2-twitter', type: 'oauth2-twitter' },
         'api-key': { name: 'api-key', type: 'api-key', disabled: true },
       }),
     })
@@ -164,11 +164,11 @@ describe('loadAppFolder', () => {
       'graphql',
       'http_endpoints',
       'hosting',
-      'oauth2-google',
+      'oauth2-twitter',
     ]) {
       expect(app.warnings.filter((warning) => warning.includes(part))).toHaveLength(1)
     }
-    expect(app.providers['oauth2-google']?.disabled).toBe(true)
+    expect(app.providers['oauth2-twitter']?.disabled).toBe(true)
     expect(app.providers['api-key']?.disabled).toBe(true)
   })
 

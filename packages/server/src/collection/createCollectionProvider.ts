@@ -1,12 +1,16 @@
-import type { AppConfig } from '../appFolder/AppConfig'
-import type { FunctionUser } from '../functions/FunctionRunner'
 import type { Store } from '../store/Store'
 import { systemAccess, type CollectionAccess } from './CollectionAccess'
 import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import { invalidParameter } from './mongoError'
-import { createRuleAccess, type CollectionRules } from './CollectionRules'
-import { createCollection, type Collection, type WriteListener } from './createCollection'
+import { createRuleAccess, type CollectionRules, type DataSource } from './CollectionRules'
+import { createCollection, type Collection } from './createCollection'
+import type { CustomDataLocation } from './CustomDataLocation'
 import { ownDocumentAccess } from './ownDocumentAccess'
+
+/** The user rules are evaluated for (`%%user` in them): App Services' user object. */
+export interface CollectionUser {
+  readonly id: string
+}
 
 /** Who opens a collection, and for whom. */
 export interface CollectionRequest {
@@ -14,12 +18,11 @@ export interface CollectionRequest {
   readonly db: string
   readonly coll: string
   /** The user the rules are evaluated for; null for the system user. */
-  readonly user: FunctionUser | null
+  readonly user: CollectionUser | null
   /** System access bypasses every rule (`run_as_system` functions, the server's own calls). */
   readonly system: boolean
   /** `function`: an application-auth function; `client`: realm-web's `mongoClient`. */
   readonly caller: 'function' | 'client'
-  readonly onWrite?: WriteListener
 }
 
 /** Opens collections with the right rules for each caller. */
@@ -33,28 +36,33 @@ export interface CollectionProvider {
 }
 
 export interface CollectionProviderOptions {
-  readonly app: AppConfig
   readonly store: Store
+  /** The app's MongoDB data sources and their rules, by service name (`data_sources/`). */
+  readonly dataSources: ReadonlyMap<string, DataSource>
+  /** Where custom user data lives; null when the app has none. */
+  readonly customData: CustomDataLocation | null
   /** `%%values` for rule expressions: the app's values, secrets resolved. */
   readonly values: Readonly<Record<string, unknown>>
   /** The custom-data document size limit (it travels in tokens), in bytes of JSON. */
   readonly customDataMaxBytes: number
+  /** Wakes the change feed's readers after a write commits (`ChangeFeed.announce`). */
+  readonly announce?: () => void
 }
 
 export const createCollectionProvider = (
   options: CollectionProviderOptions,
 ): CollectionProvider => {
-  const { app, store, values } = options
-  const custom = app.customUserData
+  const { dataSources, store, values } = options
+  const custom = options.customData
   const services = [
     ...new Set([
-      ...(app.dataSources.size > 0 ? app.dataSources.keys() : ['mongodb-atlas']),
+      ...(dataSources.size > 0 ? dataSources.keys() : ['mongodb-atlas']),
       ...(custom ? [custom.serviceName] : []),
     ]),
   ]
 
   const rulesFor = (request: CollectionRequest): CollectionRules | undefined => {
-    const source = app.dataSources.get(request.service)
+    const source = dataSources.get(request.service)
     return (
       source?.collections.get(`${request.db}.${request.coll}`) ?? source?.defaultRule ?? undefined
     )
@@ -79,7 +87,7 @@ export const createCollectionProvider = (
         if (rules) {
           access = createRuleAccess(
             rules,
-            { user: request.user as Record<string, unknown> | null, values },
+            { user: request.user as Readonly<Record<string, unknown>> | null, values },
             namespace,
           )
         } else if (isCustomData && custom) {
@@ -104,7 +112,7 @@ export const createCollectionProvider = (
         db: request.db,
         coll: request.coll,
         access,
-        ...(request.onWrite ? { onWrite: request.onWrite } : {}),
+        ...(options.announce ? { announce: options.announce } : {}),
         ...(isCustomData && custom
           ? { userIdField: custom.userIdField, maxDocumentBytes: options.customDataMaxBytes }
           : {}),

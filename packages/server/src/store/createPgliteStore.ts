@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { PGlite, type Transaction } from '@electric-sql/pglite'
 import { lockDataDir, type DataDirLock } from './lockDataDir'
+import { quoteIdentifier } from './quoteIdentifier'
 import type { Queryable, Store } from './Store'
 import { rethrowUnavailable } from './StoreUnavailableError'
 import { SYNCED_START_PARAMS, SyncingNodeFS, syncTree } from './SyncingNodeFS'
@@ -73,6 +74,10 @@ export const createPgliteStore = async (options: PgliteStoreOptions = {}): Promi
     query: root.query,
     exec: root.exec,
     transaction: (fn) => db.transaction((tx) => fn(wrap(tx))).catch(rethrowUnavailable),
+    // One connection in this process: a NOTIFY arrives once its transaction commits, nothing is
+    // ever lost in between, so there is nothing to reconnect.
+    listen: (channel, listener) =>
+      db.listen(quoteIdentifier(channel), (payload) => listener.onNotify(payload)),
     async ping() {
       if (closing || db.closed) return false
       return db.query('SELECT 1').then(

@@ -1,5 +1,6 @@
 import pg from 'pg'
 import { adoptPublicTables } from './adoptPublicTables'
+import { createPostgresListener } from './createPostgresListener'
 import type { Queryable, Store } from './Store'
 import { isConnectionError, rethrowUnavailable } from './StoreUnavailableError'
 
@@ -79,6 +80,8 @@ export const createPostgresStore = async (options: PostgresStoreOptions): Promis
   // An idle client that loses its connection: the pool drops it and opens another when needed.
   pool.on('error', () => {})
   const root = wrap(pool)
+  // Notifications need a connection of their own, opened on the first listen.
+  const listener = createPostgresListener({ databaseUrl })
   let closing: Promise<void> | undefined
   return {
     kind: 'postgres',
@@ -111,6 +114,7 @@ export const createPostgresStore = async (options: PostgresStoreOptions): Promis
         client.release(lost === undefined ? undefined : (lost as Error))
       }
     },
+    listen: (channel, onNotification) => listener.listen(channel, onNotification),
     async ping() {
       let timer: NodeJS.Timeout | undefined
       const timeout = new Promise<boolean>((resolve) => {
@@ -128,7 +132,7 @@ export const createPostgresStore = async (options: PostgresStoreOptions): Promis
       }
     },
     close() {
-      closing ??= pool.end()
+      closing ??= Promise.all([listener.close(), pool.end()]).then(() => {})
       return closing
     },
   }
