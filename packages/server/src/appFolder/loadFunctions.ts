@@ -43,8 +43,7 @@ const checkSyntax = (source: string, path: string): void => {
  * Reads `functions/config.json` and every `functions/**\/*.js`, by function name. Each function's
  * source must compile and its `can_evaluate` must be an expression this server evaluates (`{}`,
  * `%%true`, `%%user...`, see `compileRuleExpression`); otherwise the start fails with the file
- * named, rather than run a function whose guard is silently ignored. `run_as_user_id` and
- * `run_as_user_id_script_source` are refused the same way: they are not supported yet.
+ * named, rather than run a function whose guard is silently ignored.
  */
 export const loadFunctions = async (
   dir: string,
@@ -81,13 +80,6 @@ export const loadFunctions = async (
       )
     }
     const where = `${configPath} ("${name}")`
-    for (const key of ['run_as_user_id', 'run_as_user_id_script_source']) {
-      if (typeof config[key] === 'string' && config[key] !== '') {
-        throw new AppFolderError(
-          `${where}: "${key}" is not supported yet; use run_as_system or remove it.`,
-        )
-      }
-    }
     let canEvaluate
     try {
       canEvaluate = compileRuleExpression(config.can_evaluate ?? {}, { documentAllowed: false })
@@ -106,6 +98,10 @@ export const loadFunctions = async (
       runAsSystem: flag(config, 'run_as_system', where),
       disableArgLogs: flag(config, 'disable_arg_logs', where),
       canEvaluate,
+      // Who the function runs as; checked and resolved by loadAppFolder (runAsSettings).
+      runAsUserId: optionalString(config, 'run_as_user_id', where) || null,
+      runAsUserIdScriptSource:
+        optionalString(config, 'run_as_user_id_script_source', where) || null,
     })
   }
   for (const name of configs.keys()) {

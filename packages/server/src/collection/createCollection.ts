@@ -154,6 +154,8 @@ interface LoadOptions {
 interface Row extends Viewed {
   readonly id: string
   readonly stored: unknown
+  /** The whole stored document; `doc` is what the caller may see of it (`access.read`). */
+  readonly full: Document
 }
 
 /** What updates and replacements report, so the findOneAnd* variants can answer a document. */
@@ -217,8 +219,10 @@ export const createCollection = (options: CollectionOptions): Collection => {
       `${action} not permitted: no rule lets this user ${action} this document in ${namespace}`,
     )
 
-  const withAccessFilter = (filter: Document): Document =>
-    access.queryFilter ? { $and: [filter, access.queryFilter] } : filter
+  const withAccessFilter = async (filter: Document): Promise<Document> => {
+    const accessFilter = await access.queryFilter()
+    return accessFilter ? { $and: [filter, accessFilter] } : filter
+  }
 
   /**
    * The documents matching `filter` that the caller may read, in natural (insertion) order: all
@@ -231,7 +235,7 @@ export const createCollection = (options: CollectionOptions): Collection => {
     filter: Document,
     { forUpdate = false, wanted = Number.POSITIVE_INFINITY }: LoadOptions = {},
   ): Promise<Row[]> => {
-    const full = withAccessFilter(filter)
+    const full = await withAccessFilter(filter)
     const test = compileFilter(full)
     const narrowing = narrowFilter(full, { userIdField, firstParam: 3 })
     const where = ['db = $1', 'coll = $2', ...narrowing.clauses].join(' AND ')
@@ -248,10 +252,12 @@ export const createCollection = (options: CollectionOptions): Collection => {
       )
       for (const row of rows) {
         const doc = fromStored(row.doc)
-        if (!access.canRead(doc)) continue
-        const viewed = viewOf(doc)
+        // Filters match what the caller may see: a field it may not read cannot be probed.
+        const visible = await access.read(doc)
+        if (!visible) continue
+        const viewed = viewOf(visible)
         if (!test(viewed.view)) continue
-        found.push({ id: row.id, stored: row.doc, ...viewed })
+        found.push({ id: row.id, stored: row.doc, full: doc, ...viewed })
         if (found.length >= wanted) return found
       }
       const last = rows.at(-1)
@@ -295,7 +301,7 @@ export const createCollection = (options: CollectionOptions): Collection => {
 
   const insertRow = async (tx: Queryable, doc: Document, upserting: boolean): Promise<void> => {
     const stored = checkStorable(doc)
-    if (!access.canInsert(doc)) throw denied('insert')
+    if (!(await access.canInsert(doc))) throw denied('insert')
     try {
       await tx.query('INSERT INTO documents (db, coll, id, doc) VALUES ($1, $2, $3, $4::jsonb)', [
         db,
@@ -314,7 +320,7 @@ export const createCollection = (options: CollectionOptions): Collection => {
 
   const updateRow = async (tx: Queryable, row: Row, after: Document): Promise<void> => {
     const stored = checkStorable(after)
-    if (!access.canUpdate(row.doc, after)) throw denied('update')
+    if (!(await access.canUpdate(row.full, after))) throw denied('update')
     await tx.query('UPDATE documents SET doc = $4::jsonb WHERE db = $1 AND coll = $2 AND id = $3', [
       db,
       coll,
@@ -324,7 +330,7 @@ export const createCollection = (options: CollectionOptions): Collection => {
   }
 
   const deleteRow = async (tx: Queryable, row: Row): Promise<void> => {
-    if (!access.canDelete(row.doc)) throw denied('delete')
+    if (!(await access.canDelete(row.full))) throw denied('delete')
     await tx.query('DELETE FROM documents WHERE db = $1 AND coll = $2 AND id = $3', [
       db,
       coll,
@@ -391,7 +397,7 @@ export const createCollection = (options: CollectionOptions): Collection => {
       result: {
         result: { matchedCount: 0, modifiedCount: 0, upsertedId: doc._id },
         before: null,
-        after: doc,
+        after: await access.read(doc),
       },
       touched: [doc._id],
     }
@@ -434,10 +440,8 @@ export const createCollection = (options: CollectionOptions): Collection => {
       }
       if (targets.length > 0 || !opts.upsert) {
         const result = { matchedCount: targets.length, modifiedCount: touched.length }
-        return {
-          result: { result, before: first?.before ?? null, after: first?.after ?? null },
-          touched,
-        }
+        const after = first ? await access.read(first.after) : null
+        return { result: { result, before: first?.before ?? null, after }, touched }
       }
       const seeded = upsertSeed(filter)
       applyUpdate(seeded, update, { isInsert: true, now: now(), arrayFilters })
@@ -458,21 +462,21 @@ export const createCollection = (options: CollectionOptions): Collection => {
     return write<Modification>(lockFor(filter), async (tx) => {
       const [row] = await loadTargets(tx, filter, { sort, many: false })
       if (row) {
-        if (replacement._id !== undefined && !sameValue(replacement._id, row.doc._id)) {
+        if (replacement._id !== undefined && !sameValue(replacement._id, row.full._id)) {
           throw mongoError(
             `the _id field cannot be changed (replacing the document in ${namespace})`,
           )
         }
-        const after = withId({ ...replacement, _id: row.doc._id })
-        const changed = toStored(after) !== toStored(row.doc)
+        const after = withId({ ...replacement, _id: row.full._id })
+        const changed = toStored(after) !== toStored(row.full)
         if (changed) await updateRow(tx, row, after)
         return {
           result: {
             result: { matchedCount: 1, modifiedCount: changed ? 1 : 0 },
             before: row.doc,
-            after,
+            after: await access.read(after),
           },
-          touched: changed ? [row.doc._id] : [],
+          touched: changed ? [row.full._id] : [],
         }
       }
       if (!opts.upsert) {
@@ -501,7 +505,7 @@ export const createCollection = (options: CollectionOptions): Collection => {
       for (const row of targets) await deleteRow(tx, row)
       return {
         result: { deleted: targets.map((row) => row.doc) },
-        touched: targets.map((row) => row.doc._id),
+        touched: targets.map((row) => row.full._id),
       }
     })
   }

@@ -4,9 +4,11 @@ import type { Store } from '../store/Store'
 import { systemAccess, type CollectionAccess } from './CollectionAccess'
 import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import { invalidParameter } from './mongoError'
-import { createRuleAccess, type CollectionRules } from './CollectionRules'
+import type { CollectionRules } from './CollectionRules'
+import { createRuleAccess } from './createRuleAccess'
 import { createCollection, type Collection, type WriteListener } from './createCollection'
 import { ownDocumentAccess } from './ownDocumentAccess'
+import type { RuleContext, RuleFunctionCaller } from './ruleExpression'
 
 /** Who opens a collection, and for whom. */
 export interface CollectionRequest {
@@ -20,6 +22,8 @@ export interface CollectionRequest {
   /** `function`: an application-auth function; `client`: realm-web's `mongoClient`. */
   readonly caller: 'function' | 'client'
   readonly onWrite?: WriteListener
+  /** `%%request` for the rules: `context.request` of the HTTP request behind the operation. */
+  readonly request?: Readonly<Record<string, unknown>>
 }
 
 /** Opens collections with the right rules for each caller. */
@@ -30,6 +34,11 @@ export interface CollectionProvider {
   readonly values: Readonly<Record<string, unknown>>
   /** Throws `ServiceError` for an unknown service or a collection no rule covers. */
   open(request: CollectionRequest): Collection
+  /**
+   * What rule expressions outside collections (`can_evaluate`) are evaluated against for this
+   * caller: `%%user`, `%%values`, `%%environment`, `%%request`, and `%function`.
+   */
+  ruleContext(user: FunctionUser | null, request?: Readonly<Record<string, unknown>>): RuleContext
 }
 
 export interface CollectionProviderOptions {
@@ -39,6 +48,8 @@ export interface CollectionProviderOptions {
   readonly values: Readonly<Record<string, unknown>>
   /** The custom-data document size limit (it travels in tokens), in bytes of JSON. */
   readonly customDataMaxBytes: number
+  /** Runs `%function` in rule expressions (with its own time limit); without it they deny. */
+  readonly callFunction?: RuleFunctionCaller
 }
 
 export const createCollectionProvider = (
@@ -60,9 +71,21 @@ export const createCollectionProvider = (
     )
   }
 
+  const ruleContext = (
+    user: FunctionUser | null,
+    request?: Readonly<Record<string, unknown>>,
+  ): RuleContext => ({
+    user: user as Record<string, unknown> | null,
+    values,
+    environment: app.environment as unknown as Record<string, unknown>,
+    ...(request ? { request } : {}),
+    ...(options.callFunction ? { callFunction: options.callFunction } : {}),
+  })
+
   return {
     services,
     values,
+    ruleContext,
     open(request) {
       if (!services.includes(request.service)) {
         throw invalidParameter(`service not found: '${request.service}'`)
@@ -77,11 +100,7 @@ export const createCollectionProvider = (
       if (!request.system) {
         const rules = rulesFor(request)
         if (rules) {
-          access = createRuleAccess(
-            rules,
-            { user: request.user as Record<string, unknown> | null, values },
-            namespace,
-          )
+          access = createRuleAccess(rules, ruleContext(request.user, request.request), namespace)
         } else if (isCustomData && custom) {
           // Without a rule file, each user reaches their own custom-data document only: readable
           // through mongoClient, writable by application-auth functions called for them (the

@@ -43,6 +43,11 @@ export interface FunctionCall {
   /** `context.request`; absent for calls that did not come from a client request. */
   readonly request?: FunctionRequest
   /**
+   * A shorter wall-clock limit for this call, in ms (a rule's `%function` has its own); the
+   * runtime's limit applies when it is absent or larger.
+   */
+  readonly timeLimitMs?: number
+  /**
    * Told of every write this call makes (nested `context.functions.execute` calls included), so
    * the route can tell whether the caller's custom data changed (docs/protocol.md §17.3).
    */

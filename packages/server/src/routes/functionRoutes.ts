@@ -7,7 +7,8 @@ import { serviceActionCall } from '../collection/serviceActionCall'
 import { readCustomData } from '../customData/readCustomData'
 import { decodeEjson, encodeCanonical } from '../ejson/ejsonCodec'
 import { functionRequestOf } from '../functions/functionRequestOf'
-import type { FunctionUser, WriteEvent } from '../functions/FunctionRunner'
+import type { FunctionRequest, FunctionUser, WriteEvent } from '../functions/FunctionRunner'
+import { runAsOf } from '../endpoints/runAsOf'
 import { bearerToken } from '../http/bearerToken'
 import { readEjsonObject } from '../http/readEjsonBody'
 import { ErrorCode, ServiceError } from '../errors/ServiceError'
@@ -70,7 +71,18 @@ export const functionRoutes = (ctx: ServerContext): Hono =>
     const result =
       service === undefined
         ? await callFunction(ctx, c, { name, args, user, onWrite })
-        : await runServiceAction(ctx, { service, name, args, user, onWrite })
+        : await runServiceAction(ctx, {
+            service,
+            name,
+            args,
+            user,
+            onWrite,
+            request: functionRequestOf(c, {
+              service,
+              action: name,
+              trustedProxies: ctx.settings.trustedProxies,
+            }),
+          })
 
     if (touchedCustomData && ctx.settings.refreshedTokenHeader) {
       // Read-your-writes in one round trip (docs/protocol.md §17.3): when the caller's document
@@ -106,7 +118,12 @@ const callFunction = async (ctx: ServerContext, c: Context, input: CallInput): P
   if (!definition || definition.private) {
     throw new ServiceError(ErrorCode.FunctionNotFound, `function not found: '${name}'`)
   }
-  if (!definition.canEvaluate.evaluate({ user: { ...user }, values: ctx.collections.values })) {
+  const request = functionRequestOf(c, {
+    service: '',
+    action: name,
+    trustedProxies: ctx.settings.trustedProxies,
+  })
+  if (!(await definition.canEvaluate.evaluate(ctx.collections.ruleContext(user, { ...request })))) {
     throw new ServiceError(
       ErrorCode.NoMatchingRuleFound,
       `rule not matched for function '${name}': its can_evaluate expression does not hold for this user`,
@@ -115,19 +132,15 @@ const callFunction = async (ctx: ServerContext, c: Context, input: CallInput): P
   return ctx.functions.call({
     name,
     args: input.args,
-    user,
-    request: functionRequestOf(c, {
-      service: '',
-      action: name,
-      trustedProxies: ctx.settings.trustedProxies,
-    }),
+    ...(await runAsOf(ctx, definition, { user, request, args: input.args })),
+    request,
     onWrite: input.onWrite,
   })
 }
 
 const runServiceAction = async (
   ctx: ServerContext,
-  input: CallInput & { readonly service: string },
+  input: CallInput & { readonly service: string; readonly request: FunctionRequest },
 ): Promise<unknown> => {
   if (!ctx.collections.services.includes(input.service)) {
     throw new ServiceError(ErrorCode.ServiceNotFound, `service not found: '${input.service}'`)
@@ -141,6 +154,7 @@ const runServiceAction = async (
     system: false,
     caller: 'client',
     onWrite: input.onWrite,
+    request: { ...input.request },
   })
   return callCollectionAction(collection, call.action, call.args)
 }
