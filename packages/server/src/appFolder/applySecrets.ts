@@ -57,6 +57,8 @@ export const secretUses = (app: AppConfig): SecretUse[] => {
   }
   for (const endpoint of app.endpoints) {
     if (endpoint.disabled || endpoint.secret === null) continue
+    // A webhook's own secret is in its config; an empty one counts as missing (named '').
+    if ('value' in endpoint.secret && endpoint.secret.value !== '') continue
     uses.push({
       secret: 'name' in endpoint.secret ? endpoint.secret.name : '',
       usedBy: endpointLabel(endpoint),

@@ -154,6 +154,7 @@ export const createFunctionRuntime = async (
         system: job.system || (anySystemFunction && payload.system === true),
         caller: 'function',
         ...(job.call.onWrite ? { onWrite: job.call.onWrite } : {}),
+        ...(job.call.request ? { request: { ...job.call.request } } : {}),
       })
       const result = await callCollectionAction(collection, action, Array.isArray(args) ? args : [])
       return { ok: true, value: JSON.stringify(encodeCanonical(result)) }
