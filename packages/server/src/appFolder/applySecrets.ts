@@ -77,10 +77,23 @@ export const secretUses = (app: AppConfig): SecretUse[] => {
   return uses
 }
 
-const describe = (use: SecretUse): string =>
-  use.secret === ''
-    ? `${use.usedBy} has an empty options.secret (give it one, or a "secret_name")`
-    : `${use.secret} (${use.usedBy}${use.without === 'disabled' ? ': disabled' : ': reads as undefined'})`
+/** The missing secrets, each once with what needs it (and, when lenient, what that disables). */
+const describe = (missing: readonly SecretUse[], mode: 'needs' | 'disables'): string =>
+  [...new Set(missing.map((use) => use.secret))]
+    .map((name) => {
+      const uses = missing.filter((use) => use.secret === name)
+      const what = uses
+        .map((use) =>
+          mode === 'needs'
+            ? use.usedBy
+            : `${use.usedBy} ${use.without === 'disabled' ? 'disabled' : 'reads as undefined'}`,
+        )
+        .join(', ')
+      return name === ''
+        ? `an empty options.secret (${what}; give it one, or a "secret_name")`
+        : `${name} (${what})`
+    })
+    .join('; ')
 
 /**
  * Checks that every secret the app needs has a value. Missing ones are named all together, in
@@ -97,16 +110,13 @@ export const applySecrets = (
     (use) => use.secret === '' || (secret(use.secret) ?? '') === '',
   )
   if (missing.length === 0) return { app, missing }
-  const variables = [
-    ...new Set(missing.flatMap((use) => (use.secret ? [secretVariable(use.secret)] : []))),
-  ]
+  const secretNames = [...new Set(missing.map((use) => use.secret))]
+  const variables = secretNames.filter((name) => name !== '').map(secretVariable)
   const how =
     variables.length > 0 ? ` Set ${variables.join(', ')} (or pass createServer({ secrets })).` : ''
-  const list = missing.map(describe).join('; ')
+  const count = `${secretNames.length} secret${secretNames.length === 1 ? '' : 's'} without a value`
   if (options.strict) {
-    throw new AppFolderError(
-      `${missing.length} secret${missing.length === 1 ? '' : 's'} without a value: ${list}.${how}`,
-    )
+    throw new AppFolderError(`${count}: ${describe(missing, 'needs')}.${how}`)
   }
   const lacking = new Set(
     missing.filter((use) => use.without === 'disabled').map((use) => use.usedBy),
@@ -122,6 +132,6 @@ export const applySecrets = (
   const endpoints = app.endpoints.map((endpoint) =>
     lacking.has(endpointLabel(endpoint)) ? { ...endpoint, disabled: true } : endpoint,
   )
-  const warning = `${missing.length} secret${missing.length === 1 ? '' : 's'} without a value: ${list}.${how} Start with --strict-secrets to refuse to start instead.`
+  const warning = `${count}: ${describe(missing, 'disables')}.${how} Start with --strict-secrets to refuse to start instead.`
   return { app: { ...app, providers, endpoints, warnings: [...app.warnings, warning] }, missing }
 }

@@ -1,8 +1,8 @@
 import type { IgnoredFeature } from './AppConfig'
 
-/** One ignored feature in a few words: `12 triggers (triggers/): they never fire...`. */
+/** One ignored feature in a few words: `triggers (3 in triggers/): they never fire...`. */
 export const describeIgnored = (item: IgnoredFeature): string =>
-  `${item.count > 1 ? `${item.count} ` : ''}${item.feature} (${item.where}): ${item.note}`
+  `${item.feature} (${item.count > 1 ? `${item.count} in ` : ''}${item.where}): ${item.note}`
 
 /** The start-up summary of what the server does not run, in one line; undefined for nothing. */
 export const ignoredSummary = (ignored: readonly IgnoredFeature[]): string | undefined =>

@@ -32,6 +32,8 @@ const OPTIONS = {
   'rate-limits': { type: 'string' },
   'drain-timeout': { type: 'string' },
   static: { type: 'string' },
+  'app-id': { type: 'string' },
+  'strict-secrets': { type: 'boolean' },
 } as const
 
 type StartValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values']
@@ -56,7 +58,11 @@ ${STORE_OPTIONS_USAGE}
   --rate-limits <on|off>         per-IP and per-account login limits (on)       RATE_LIMITS
   --drain-timeout <ms>           how long shutdown waits for requests (10000)   DRAIN_TIMEOUT_MS
   --static <folder>              also serve this built web app (its index.html  STATIC_DIR
-                                 for unknown pages); API routes keep priority`
+                                 for unknown pages); API routes keep priority
+  --app-id <id>                  the client App ID to answer to; the folder's   APP_ID
+                                 own keeps working too
+  --strict-secrets               refuse to start when a secret has no value     STRICT_SECRETS=true
+                                 (default: disable what needs it, and warn)`
 
 const signingOf = (values: StartValues): SigningKeySource | undefined => {
   const secret = values['access-token-secret'] ?? env('ACCESS_TOKEN_SECRET')
@@ -103,7 +109,9 @@ const serverOptionsOf = (
   if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/i.test(publicUrl)) {
     fail(`--public-url must be an http(s) URL with no path, got "${publicUrl}"`)
   }
+  const strictSecrets = values['strict-secrets'] === true || env('STRICT_SECRETS') === 'true'
   return {
+    ...(strictSecrets ? { strictSecrets } : {}),
     ...(publicUrl ? { publicUrl } : {}),
     ...(signing ? { signing } : {}),
     ...(accessLifetime !== undefined ? { accessTokenLifetime: accessLifetime } : {}),
@@ -123,6 +131,7 @@ const start = async (values: StartValues): Promise<void> => {
     [0, 600_000],
   )
   const environment = values.environment ?? env('APP_ENVIRONMENT')
+  const appId = values['app-id'] ?? env('APP_ID')
   const staticDir = values.static ?? env('STATIC_DIR')
   const staticProblem = staticDir === undefined ? null : staticSiteProblem(resolve(staticDir))
   if (staticProblem) return fail(`--static: ${staticProblem}`)
@@ -155,6 +164,7 @@ const start = async (values: StartValues): Promise<void> => {
       host: values.host ?? env('HOST') ?? '127.0.0.1',
       logLevel: (values['log-level'] ?? env('LOG_LEVEL') ?? 'info') as 'info',
       ...(environment !== undefined ? { environment } : {}),
+      ...(appId !== undefined ? { appId } : {}),
       ...(drainTimeoutMs !== undefined ? { drainTimeoutMs } : {}),
       ...(staticDir !== undefined ? { staticDir: resolve(staticDir) } : {}),
       server,
