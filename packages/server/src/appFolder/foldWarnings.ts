@@ -23,8 +23,9 @@ export const foldWarnings = (warnings: readonly string[], appDir: string): strin
     }
     // The first place where this one differs from the first one names it.
     const index = tokens.findIndex((token, at) => token !== group.tokens[at])
-    const place = tokens[index] ?? text
-    if (!group.others.includes(place)) group.others.push(place)
+    const place = tokens[index]
+    // The very same warning twice says nothing new.
+    if (place !== undefined && !group.others.includes(place)) group.others.push(place)
   }
   return [...groups.values()].map(({ first, others }) => {
     if (others.length === 0) return first

@@ -1,7 +1,11 @@
 import { createHmac } from 'node:crypto'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { withStaticSite } from '../http/withStaticSite'
 import { startTestServer, type TestServer } from '../testing/startTestServer'
 import { testStores } from '../testing/testStores'
 import { createCapturingLogger } from '../testUtils'
@@ -279,7 +283,7 @@ describe.each(testStores())('HTTPS endpoints on $kind', (storeKind) => {
   it('disables an endpoint whose secret has no value, naming it at start-up, instead of failing to start', async () => {
     expect((await fetch(endpoint('/secret/unset'), { method: 'POST' })).status).toBe(404)
     const warning = logs.lines.find((line) => String(line.msg).includes('neverSetSecret'))
-    expect(warning?.msg).toContain('endpoint POST /secret/unset: disabled')
+    expect(warning?.msg).toContain('neverSetSecret (endpoint POST /secret/unset disabled)')
   })
 
   it('checks can_evaluate with %%request and %%values for every request', async () => {
@@ -355,6 +359,16 @@ describe.each(testStores())('HTTPS endpoints on $kind', (storeKind) => {
       error: 'the endpoint function refused',
       error_code: 'FunctionExecutionError',
     })
+  })
+
+  it('answers endpoints before a static site (--static), which keeps its own /app/... pages', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'endpoint-site-'))
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>spa</title>')
+    const site = withStaticSite(dir, server.server.fetch)
+    const answer = await site(new Request(`http://localhost/app/${APP}/endpoint/system`))
+    expect(((await answer.json()) as Echo).system).toBe(true)
+    const page = await site(new Request('http://localhost/app/dashboard'))
+    expect(await page.text()).toContain('<title>spa</title>')
   })
 
   it('applies the API body limit and CORS to endpoints', async () => {
