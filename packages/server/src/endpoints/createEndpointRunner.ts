@@ -125,13 +125,17 @@ const runEndpoint = async (
       runAs = { user: null }
       break
     case 'user':
-      runAs = await fixedUser(ctx, endpoint.authentication.userId, where)
+      runAs = await fixedUser(ctx, {
+        userId: endpoint.authentication.userId,
+        where,
+        fetchCustomData: endpoint.fetchCustomUserData,
+      })
       break
     case 'script':
       runAs = await scriptUser(
         ctx,
         await run('script', endpoint.authentication.functionName, { user: null }),
-        where,
+        { where, fetchCustomData: endpoint.fetchCustomUserData },
       )
       break
     case 'application': {

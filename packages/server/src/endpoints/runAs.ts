@@ -9,13 +9,20 @@ export interface RunAs {
   readonly runAsSystem?: boolean
 }
 
+/** Which user to run as, named where (for messages), and whether to read their custom data. */
+export interface FixedUser {
+  readonly userId: string
+  readonly where: string
+  /** Default true; an endpoint's `fetch_custom_user_data` decides for its requests. */
+  readonly fetchCustomData?: boolean
+}
+
 /** The user named by `run_as_user_id`, as `context.user`; 404 `UserNotFound` when they are not here. */
 export const fixedUser = async (
   ctx: ServerContext,
-  userId: string,
-  where: string,
+  { userId, where, fetchCustomData = true }: FixedUser,
 ): Promise<RunAs> => {
-  const user = await endpointUserOf(ctx, { userId, fetchCustomData: true })
+  const user = await endpointUserOf(ctx, { userId, fetchCustomData })
   if (!user) {
     throw new ServiceError(
       ErrorCode.UserNotFound,
@@ -32,7 +39,7 @@ export const fixedUser = async (
 export const scriptUser = async (
   ctx: ServerContext,
   answer: unknown,
-  where: string,
+  target: Omit<FixedUser, 'userId'>,
 ): Promise<RunAs> => {
   if (
     typeof answer === 'object' &&
@@ -44,8 +51,8 @@ export const scriptUser = async (
   if (typeof answer !== 'string' || answer === '') {
     throw new ServiceError(
       ErrorCode.FunctionExecutionError,
-      `${where}: run_as_user_id_script_source must return a user id or { runAsSystem: true }`,
+      `${target.where}: run_as_user_id_script_source must return a user id or { runAsSystem: true }`,
     )
   }
-  return fixedUser(ctx, answer, where)
+  return fixedUser(ctx, { ...target, userId: answer })
 }

@@ -21,7 +21,7 @@ export const runAsOf = async (
 ): Promise<RunAs> => {
   if (definition.runAsSystem) return { user: call.user }
   const where = `function "${definition.name}"`
-  if (definition.runAsUserId) return fixedUser(ctx, definition.runAsUserId, where)
+  if (definition.runAsUserId) return fixedUser(ctx, { userId: definition.runAsUserId, where })
   if (definition.runAsUserIdScriptSource) {
     const answer = await ctx.functions.call({
       name: runAsScriptName(definition.name),
@@ -29,7 +29,7 @@ export const runAsOf = async (
       user: null,
       request: call.request,
     })
-    return scriptUser(ctx, answer, where)
+    return scriptUser(ctx, answer, { where })
   }
   return { user: call.user }
 }
