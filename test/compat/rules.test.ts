@@ -12,7 +12,10 @@ const rulesAppDir = fileURLToPath(
   new URL('../../packages/server/fixtures/rules-app', import.meta.url),
 )
 
-type Doc = Record<string, unknown>
+interface Doc {
+  _id: unknown
+  [key: string]: unknown
+}
 
 describe.each(testStores())(
   'realm-web 2.0.1 against every rule operator, on $kind',
@@ -31,7 +34,8 @@ describe.each(testStores())(
       const app = createRealmWebApp(server.url, 'rules-app-abcde')
       const user = await app.logIn(Realm.Credentials.anonymous(false))
       const db = user.mongoClient('mongodb-atlas').db('app')
-      const seed = (coll: string, docs: Doc[]) => user.functions.seed!(coll, docs)
+      const seed = (coll: string, docs: Record<string, unknown>[]) =>
+        user.functions.seed!(coll, docs)
       return { user, db, seed }
     }
 

@@ -30,10 +30,10 @@ const formatOf = (accept: string | undefined, endpoint: EndpointConfig): 'JSON' 
   return endpoint.returnType
 }
 
-const bytesOf = (body: unknown): Uint8Array | string | null => {
+const bytesOf = (body: unknown): Uint8Array<ArrayBuffer> | string | null => {
   if (body === null || body === undefined) return null
   if (typeof body === 'string') return body
-  if (body instanceof Binary) return body.value()
+  if (body instanceof Binary) return new Uint8Array(body.value())
   return JSON.stringify(encodeCanonical(body))
 }
 
@@ -56,7 +56,7 @@ export const endpointAnswer = (
     if (FRAMING_HEADERS.has(name)) continue
     for (const value of values) headers.append(name, value)
   }
-  let body: Uint8Array | string | null = bytesOf(outcome.body)
+  let body = bytesOf(outcome.body)
   const useResult =
     !outcome.bodySet && endpoint.respondResult && !(endpoint.kind === 'webhook' && outcome.touched)
   if (useResult) {
