@@ -173,7 +173,7 @@ describe('the Preferences demo in Chromium', () => {
     await tab.getByRole('button', { name: 'Log in' }).click()
     await expect
       .poll(() => tab.getByRole('alert').textContent())
-      .toBe('Could not log in: invalid username/password')
+      .toBe('Could not log in: the email or the password is wrong.')
     await shot(tab, '11-wrong-password')
   })
 

@@ -124,8 +124,23 @@ describe('the Preferences page against its real backend', () => {
     type('Email', email)
     type('Password', 'not my password')
     click('Log in')
+    // The wire text is App Services' "invalid username/password"; the page says it for people.
     expect((await screen.findByRole('alert')).textContent).toBe(
-      'Could not log in: invalid username/password',
+      'Could not log in: the email or the password is wrong.',
+    )
+  })
+
+  it('says that an account with the email already exists when signing up twice', async () => {
+    renderPage(server.url)
+    const email = await signUp()
+    click('Log out')
+    await screen.findByRole('button', { name: 'Continue anonymously' })
+    type('Email', email)
+    type('Password', 'correct horse')
+    click('Sign up')
+    // The server answers AccountNameInUse, "name already in use" on the wire.
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'Could not sign up: an account with this email already exists. Log in instead.',
     )
   })
 

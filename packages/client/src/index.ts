@@ -18,7 +18,7 @@ export type { Fetch } from './createTransport'
 export type { ProviderType } from './Credentials'
 export type { ApiKey, NewApiKey } from './ApiKeyAuth'
 export type { EmailPasswordAuth } from './EmailPasswordAuth'
-export type { ApiErrorInit } from './ApiError'
+export type { ApiErrorCode, ApiErrorInit, KnownApiErrorCode } from './ApiError'
 export type {
   SessionState,
   SessionStore,

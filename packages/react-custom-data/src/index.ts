@@ -1,3 +1,5 @@
+'use client'
+
 export { AppProvider } from './AppProvider'
 export { useApp } from './useApp'
 export { useUser } from './useUser'
