@@ -168,6 +168,10 @@ describe('rule expressions (rules/expressions)', () => {
     )
     expect(await failing.evaluate({ user, values, callFunction })).toBe(false)
     expect(await isEven(42).evaluate({ user, values })).toBe(false)
+    // An argument whose expansion has no value is passed as null.
+    calls.length = 0
+    await isEven('%%user.custom_data.nothing').evaluate({ user, values, callFunction })
+    expect(calls.map((call) => call.args)).toEqual([[null]])
   })
 
   it('accepts %%partition, which never has a value here (partition-based Sync only)', () => {

@@ -215,7 +215,11 @@ const operate = (operation: ValueOperation, state: Substitution): unknown => {
     return operation.apply(substitute(operation.argument, state))
   }
   if (operation instanceof CallFunction) {
-    const args = operation.args.map((arg) => substitute(arg, state))
+    // A missing expansion is passed as null, as the function would see an absent value.
+    const args = operation.args.map((arg) => {
+      const value = substitute(arg, state)
+      return value === MISSING ? null : value
+    })
     const key = FunctionCalls.keyOf(operation.name, args)
     state.used.push(key)
     const settled = state.calls?.result(key)

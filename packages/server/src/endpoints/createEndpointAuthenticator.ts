@@ -95,8 +95,8 @@ const enabledProvider = (ctx: ServerContext, type: string): ProviderConfig => {
 }
 
 /**
- * Checks application credentials for endpoints: the same providers and checks as logins (rate
- * limits, password backoff, disabled users), without opening a session. A custom JWT of an
+ * Checks application credentials for endpoints: the same providers and checks as logins (for
+ * passwords the login rate limit and the backoff, disabled users), without opening a session. A custom JWT of an
  * identity not seen before makes a user only with `create_user_on_auth`.
  */
 export const createEndpointAuthenticator = (ctx: ServerContext) => {
@@ -122,12 +122,14 @@ export const createEndpointAuthenticator = (ctx: ServerContext) => {
       const claims = await ctx.tokens.verifyAccessToken(credentials.token)
       return { userId: claims.sub, sessionId: claims.baas_id }
     }
-    enforceRateLimit(ctx, c, 'login')
     if (credentials.kind === 'apiKey') {
       enabledProvider(ctx, 'api-key')
       return loginWithApiKey(ctx, { key: credentials.key })
     }
     if (credentials.kind === 'password') {
+      // Passwords can be guessed: the login limits apply. API keys (256 random bits) and signed
+      // tokens cannot, and a service calling an endpoint with its key must not hit a login limit.
+      enforceRateLimit(ctx, c, 'login')
       enabledProvider(ctx, 'local-userpass')
       return loginWithPassword(ctx, { username: credentials.email, password: credentials.password })
     }

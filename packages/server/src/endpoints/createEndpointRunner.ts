@@ -22,23 +22,27 @@ const canonicalName = (name: string): string =>
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
     .join('-')
 
+// Both are built in Maps, then made objects with fromEntries: a parameter or header named
+// "__proto__" stays data instead of reaching a prototype.
+
 /** App Services' `request.query`: each parameter's first value; `secret` is the server's. */
 const queryOf = (url: URL): Record<string, string> => {
-  const query: Record<string, string> = {}
+  const query = new Map<string, string>()
   for (const [key, value] of url.searchParams) {
-    if (key !== 'secret' && !Object.hasOwn(query, key)) query[key] = value
+    if (key !== 'secret' && !query.has(key)) query.set(key, value)
   }
-  return query
+  return Object.fromEntries(query)
 }
 
 /** App Services' `request.headers`: canonical names, arrays of values; credentials withheld. */
 const headersOf = (request: Request, withhold: boolean): Record<string, string[]> => {
-  const headers: Record<string, string[]> = {}
+  const headers = new Map<string, string[]>()
   request.headers.forEach((value, key) => {
     if (withhold && CREDENTIAL_HEADERS.has(key)) return
-    ;(headers[canonicalName(key)] ??= []).push(value)
+    const name = canonicalName(key)
+    headers.set(name, [...(headers.get(name) ?? []), value])
   })
-  return headers
+  return Object.fromEntries(headers)
 }
 
 /** A webhook's JSON body, read for the credentials App Services let webhooks carry there. */

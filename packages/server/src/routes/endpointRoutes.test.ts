@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto'
 import { mkdtemp, writeFile } from 'node:fs/promises'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -352,6 +353,27 @@ describe.each(testStores())('HTTPS endpoints on $kind', (storeKind) => {
     expect(await otherApp.json()).toMatchObject({ error_code: 'AppNotFound' })
   })
 
+  it('keeps a parameter or header named __proto__ as data', async () => {
+    // fetch will not send such a header: write the request by hand.
+    const { port } = new URL(server.url)
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write(
+          `GET /app/${APP}/endpoint/system?__proto__=x&a=1 HTTP/1.1\r\nHost: localhost\r\n__proto__: y\r\nConnection: close\r\n\r\n`,
+        ),
+      )
+      let text = ''
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()))
+      socket.on('end', () => resolve(text))
+      socket.on('error', reject)
+    })
+    expect(raw).toMatch(/^HTTP\/1\.1 200/)
+    const echo = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Echo
+    expect(Object.hasOwn(echo.query, '__proto__')).toBe(true)
+    expect(Object.hasOwn(echo.headers, '__proto__')).toBe(true)
+    expect(echo.query.a).toBe('1')
+  })
+
   it('answers a function’s error as 400 FunctionExecutionError with its message, never a stack', async () => {
     const answer = await fetch(endpoint('/throws'))
     expect(answer.status).toBe(400)
@@ -391,3 +413,59 @@ describe.each(testStores())('HTTPS endpoints on $kind', (storeKind) => {
     expect(preflight.headers.get('access-control-allow-headers')).toContain('apikey')
   })
 })
+
+describe.each(testStores())(
+  'endpoint credentials and the login rate limit, on $kind',
+  (storeKind) => {
+    let server: TestServer
+    beforeAll(async () => {
+      server = await startTestServer({
+        appDir: endpointsAppDir,
+        storeKind,
+        secrets: { endpointSecret: SECRET, endpointsJwtKey: JWT_KEY },
+        rateLimits: { login: { burst: 3, limit: 3, windowSeconds: 300 } },
+      })
+    })
+    afterAll(() => server.close())
+
+    it('limits password checks like logins, never a service calling with its API key', async () => {
+      const api = `${server.url}/api/client/v2.0/app/${APP}`
+      const email = 'limited@example.com'
+      const password = 'a long enough password'
+      await fetch(`${api}/auth/providers/local-userpass/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password }),
+      })
+      const keyAnswer = await fetch(`${server.url}/api/client/v2.0/auth/api_keys`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${
+            (
+              (await (
+                await fetch(`${api}/auth/providers/local-userpass/login`, {
+                  method: 'POST',
+                  headers: { 'content-type': 'application/json' },
+                  body: JSON.stringify({ username: email, password }),
+                })
+              ).json()) as { refresh_token: string }
+            ).refresh_token
+          }`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ name: 'service' }),
+      })
+      const { key } = (await keyAnswer.json()) as { key: string }
+      const echo = `${server.url}/app/${APP}/endpoint/echo`
+      for (let call = 0; call < 6; call += 1) {
+        expect((await fetch(echo, { headers: { apiKey: key } })).status).toBe(200)
+      }
+      const statuses: number[] = []
+      for (let call = 0; call < 4; call += 1) {
+        statuses.push((await fetch(echo, { headers: { email, password } })).status)
+      }
+      // The login above took one of the three.
+      expect(statuses).toEqual([200, 200, 429, 429])
+    })
+  },
+)
