@@ -1,6 +1,6 @@
 export { createServer } from './createServer'
 export { startServer } from './startServer'
-export { loadAppFolder } from './appFolder/loadAppFolder'
+export { checkAppFolder, loadAppFolder } from './appFolder/loadAppFolder'
 export { AppFolderError } from './appFolder/readJsonFile'
 export { openStore } from './store/openStore'
 export { migrate } from './store/migrate'
@@ -14,9 +14,14 @@ export type { StartServerOptions, RunningServer } from './startServer'
 export type {
   AppConfig,
   CustomUserDataConfig,
+  EndpointAuthentication,
+  EndpointConfig,
+  EndpointValidation,
   FunctionDefinition,
+  IgnoredFeature,
   ProviderConfig,
 } from './appFolder/AppConfig'
+export type { AppFolderCheck, LoadAppFolderOptions } from './appFolder/loadAppFolder'
 export type { Store, Queryable } from './store/Store'
 export type { StoreOptions } from './store/openStore'
 export type { Clock } from './Clock'
