@@ -82,6 +82,22 @@ export default defineConfig(
       'packages/*/fixtures/**/incoming_webhooks/**/*.js',
     ],
     languageOptions: { sourceType: 'script', globals: appServicesGlobals },
-    rules: { 'no-unused-vars': ['error', { varsIgnorePattern: '^_', ignoreRestSiblings: true }] },
+    rules: {
+      'no-unused-vars': ['error', { varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      // App Services functions load packages with require() inside the function.
+      '@typescript-eslint/no-require-imports': 'off',
+    },
+  },
+  {
+    // A function file with ES import declarations at its top, as App Services also took them.
+    files: ['packages/server/fixtures/modules-app/functions/importForms.js'],
+    languageOptions: { sourceType: 'module' },
+  },
+  {
+    // Hand-written CommonJS npm packages that the function runtime's tests install.
+    files: ['packages/server/fixtures/packages/**/*.js'],
+    ignores: ['packages/server/fixtures/packages/esm-greeting/**'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 )

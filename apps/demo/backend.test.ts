@@ -54,7 +54,7 @@ describe.each(testStores())('the demo backend on $kind', (storeKind) => {
   it('refuses a wrong password and a second account on the same email, saying why', async () => {
     const { app, address } = await signUp()
     await expect(app.logIn(Credentials.emailPassword(address, 'wrong password'))).rejects.toThrow(
-      'invalid username/password',
+      'unauthorized',
     )
     await expect(
       app.emailPasswordAuth.registerUser({ email: address, password: 'another one' }),

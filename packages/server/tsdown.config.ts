@@ -6,7 +6,8 @@ export default defineConfig({
   dts: true,
   platform: 'node',
   sourcemap: true,
-  // The function worker and its sandbox runtime are plain JavaScript loaded by path at run time
-  // (`new URL('./functionWorker.js', import.meta.url)`): they ship next to the bundles as they are.
-  copy: ['src/functions/functionWorker.js', 'src/functions/sandboxRuntime.js'],
+  // The function worker is plain JavaScript ES modules loaded by path at run time
+  // (spawnFunctionWorker.ts: `worker/functionWorker.js` next to the bundle): the folder ships next
+  // to the bundles as it is.
+  copy: [{ from: 'src/functions/worker', to: 'dist' }],
 })

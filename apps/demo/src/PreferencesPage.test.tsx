@@ -124,7 +124,7 @@ describe('the Preferences page against its real backend', () => {
     type('Email', email)
     type('Password', 'not my password')
     click('Log in')
-    // The wire text is App Services' "invalid username/password"; the page says it for people.
+    // The wire text is App Services' "unauthorized"; the page says it for people.
     expect((await screen.findByRole('alert')).textContent).toBe(
       'Could not log in: the email or the password is wrong.',
     )

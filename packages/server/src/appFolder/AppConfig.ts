@@ -38,6 +38,10 @@ export interface CustomUserDataConfig {
 export interface FunctionDefinition {
   readonly name: string
   readonly source: string
+  /** The source as the runtime compiles it: ES `import` lines made `require` calls, line for line. */
+  readonly code: string
+  /** The modules the source imports or `require`s by a literal name (for start-up warnings). */
+  readonly modules: readonly string[]
   /** The file it came from, for error messages and stack frames. */
   readonly path: string
   readonly private: boolean
@@ -111,6 +115,20 @@ export interface IgnoredFeature {
   readonly note: string
 }
 
+/**
+ * The npm packages of an app's functions, as App Services' "add dependencies" left them: a
+ * `functions/package.json` installed into `functions/node_modules`, and/or an uploaded archive of a
+ * `node_modules` folder (`functions/node_modules.tar.gz`).
+ */
+export interface FunctionDependencies {
+  /** `functions/package.json`'s `dependencies`, name → version range. */
+  readonly declared: Readonly<Record<string, string>>
+  /** `functions/node_modules`, if it exists. */
+  readonly nodeModulesDir: string | null
+  /** `functions/node_modules.tar.gz` (or `.tgz`, `.tar`), if there is one. */
+  readonly archive: string | null
+}
+
 /** An App Services app folder, loaded and validated. */
 export interface AppConfig {
   readonly dir: string
@@ -123,6 +141,8 @@ export interface AppConfig {
   readonly providers: Readonly<Record<string, ProviderConfig>>
   readonly customUserData: CustomUserDataConfig | null
   readonly functions: ReadonlyMap<string, FunctionDefinition>
+  /** The functions' npm packages; absent means none. */
+  readonly functionDependencies?: FunctionDependencies
   readonly values: ReadonlyMap<string, ValueDefinition>
   /** MongoDB data sources (`data_sources/<name>/`) and their collection rules, by service name. */
   readonly dataSources: ReadonlyMap<string, DataSource>

@@ -2,13 +2,13 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { AppConfig, FunctionDefinition } from './AppConfig'
 import { appIdsOf } from './appIdsOf'
-import { checkFunctionSource } from './checkFunctionSource'
 import { ignoredFeatures } from './ignoredFeatures'
 import { expectObject, optionalString } from './jsonFields'
 import { loadCustomUserData } from './loadCustomUserData'
 import { loadDataSources } from './loadDataSources'
 import { loadEndpoints, scriptFunction } from './loadEndpoints'
 import { loadEnvironment } from './loadEnvironment'
+import { loadFunctionDependencies } from './loadFunctionDependencies'
 import { loadFunctions } from './loadFunctions'
 import { loadProviders } from './loadProviders'
 import { createLoadReport, loadPart, type LoadReport } from './LoadReport'
@@ -66,8 +66,7 @@ const runAsSettings = (
     }
     if (fn.runAsUserIdScriptSource) {
       const where = `functions/config.json ("${fn.name}") run_as_user_id_script_source`
-      checkFunctionSource(fn.runAsUserIdScriptSource, where)
-      scripts.push(scriptFunction(fn.name, fn.runAsUserIdScriptSource, where))
+      scripts.push(scriptFunction(fn.name, fn.runAsUserIdScriptSource, { path: fn.path, where }))
     }
   }
   return scripts
@@ -146,6 +145,11 @@ const load = async (
     providers,
     customUserData,
     functions,
+    functionDependencies: await loadPart(
+      report,
+      () => loadFunctionDependencies(dir, warnings),
+      undefined,
+    ),
     values: await loadPart(report, () => loadValues(dir), new Map()),
     dataSources: await loadDataSources(dir, report),
     environment,

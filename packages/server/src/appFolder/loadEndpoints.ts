@@ -7,7 +7,7 @@ import type {
   EndpointValidation,
   FunctionDefinition,
 } from './AppConfig'
-import { checkFunctionSource } from './checkFunctionSource'
+import { functionBodyOf } from './functionBodyOf'
 import { expectObject, isObject, optionalString, type JsonObject } from './jsonFields'
 import { loadPart, type LoadReport } from './LoadReport'
 import { AppFolderError, readJsonFile } from './readJsonFile'
@@ -141,7 +141,6 @@ const webhookOf = async (
   const sourcePath = join(dir, 'source.js')
   const source = await readFile(sourcePath, 'utf8').catch(() => undefined)
   if (source === undefined) throw new AppFolderError(`${sourcePath} is missing.`)
-  checkFunctionSource(source, sourcePath)
   const options = entry.options ?? {}
   if (!isObject(options)) throw new AppFolderError(`${configPath}: "options" must be an object.`)
   const validation = validationOf(options.validationMethod, configPath)
@@ -169,6 +168,7 @@ const webhookOf = async (
       name: functionName,
       path: sourcePath,
       source,
+      ...functionBodyOf(source, sourcePath),
       private: true,
       runAsSystem: false,
       disableArgLogs: true,
@@ -176,9 +176,12 @@ const webhookOf = async (
     },
   ]
   if (scriptSource) {
-    const scriptPath = `${configPath} (run_as_user_id_script_source)`
-    checkFunctionSource(scriptSource, scriptPath)
-    functions.push(scriptFunction(functionName, scriptSource, scriptPath))
+    functions.push(
+      scriptFunction(functionName, scriptSource, {
+        path: sourcePath,
+        where: `${configPath} (run_as_user_id_script_source)`,
+      }),
+    )
   }
   return {
     endpoint: {
@@ -206,15 +209,19 @@ const webhookOf = async (
   }
 }
 
-/** A `run_as_user_id_script_source` as a private function the server can call. */
+/**
+ * A `run_as_user_id_script_source` as a private function the server can call. It runs beside its
+ * owner's file (`path`: what it `require`s resolves from there); `where` names it in messages.
+ */
 export const scriptFunction = (
   owner: string,
   source: string,
-  path: string,
+  { path, where }: { readonly path: string; readonly where: string },
 ): FunctionDefinition => ({
   name: runAsScriptName(owner),
   path,
   source,
+  ...functionBodyOf(source, where),
   private: true,
   runAsSystem: true,
   disableArgLogs: true,

@@ -20,7 +20,7 @@ export const confirmUser = async (
   if (!used) throw invalidTokenError()
   const account = await findAccount(ctx.store, used.email)
   if (account?.user_id) {
-    throw new ServiceError(ErrorCode.UserAlreadyConfirmed, 'user already confirmed')
+    throw new ServiceError(ErrorCode.UserAlreadyConfirmed, 'already confirmed')
   }
   await confirmNow(ctx, provider, used)
 }
@@ -34,10 +34,14 @@ export const resendConfirmation = async (
   provider: ProviderConfig,
   email: string,
 ): Promise<void> => {
-  if (confirmationMode(userpassConfig(provider)) !== 'email') {
+  const mode = confirmationMode(userpassConfig(provider))
+  // App Services' text when every account is confirmed at registration (realm-web's integration
+  // tests: "resend email confirmation").
+  if (mode === 'auto') throw new ServiceError(ErrorCode.UserAlreadyConfirmed, 'already confirmed')
+  if (mode !== 'email') {
     throw new ServiceError(
       ErrorCode.BadRequest,
-      'this app does not confirm users by email (autoConfirm or a confirmation function is on)',
+      'this app confirms users through a function: call confirm/call instead',
     )
   }
   const account = await findAccount(ctx.store, email)
@@ -51,7 +55,15 @@ export const retryConfirmationFunction = async (
   email: string,
 ): Promise<void> => {
   const config = userpassConfig(provider)
-  if (confirmationMode(config) !== 'function') {
+  const mode = confirmationMode(config)
+  // App Services' text (realm-web's integration tests: "retry custom confirmation").
+  if (mode === 'auto') {
+    throw new ServiceError(
+      ErrorCode.BadRequest,
+      `cannot run confirmation for ${email}: automatic confirmation is enabled`,
+    )
+  }
+  if (mode !== 'function') {
     throw new ServiceError(ErrorCode.BadRequest, 'this app has no confirmation function')
   }
   const account = await findAccount(ctx.store, email)

@@ -243,7 +243,7 @@ describe.each(testStores())('local-userpass with confirmation by email on $kind'
       wrong.push(b.ms)
     }
     expect(JSON.parse((await attempt(email)).body)).toEqual({
-      error: 'invalid username/password',
+      error: 'unauthorized',
       error_code: 'InvalidPassword',
     })
     expect(Math.abs(median(unknown) - median(wrong))).toBeLessThan(50)
@@ -257,7 +257,7 @@ describe.each(testStores())('local-userpass with confirmation by email on $kind'
     expect((await register(email, 'correct horse battery')).status).toBe(201)
     expect(await logIn(email, 'wrong password!')).toMatchObject({
       status: 401,
-      body: { error_code: 'InvalidPassword', error: 'invalid username/password' },
+      body: { error_code: 'InvalidPassword', error: 'unauthorized' },
     })
     expect(await logIn(email, 'correct horse battery')).toMatchObject({
       status: 401,
@@ -515,11 +515,15 @@ describe.each(testStores())(
       ).toBe(200)
       expect((await call('second password', 'same')).status).toBe(201)
       expect(await call('fourth password', 'same')).toMatchObject({ status: 400 })
+      // App Services' texts (realm-web's integration tests at 2.0.1).
       expect(await call('fourth password', 'no')).toMatchObject({
         status: 400,
-        body: { error: 'the password reset function refused the reset' },
+        body: { error: 'failed to reset password for user "ok-reset@example.com"' },
       })
-      expect(await userpass(withFunctions, 'reset/send', { email })).toMatchObject({ status: 400 })
+      expect(await userpass(withFunctions, 'reset/send', { email })).toMatchObject({
+        status: 400,
+        body: { error: 'please use reset password via function' },
+      })
     })
 
     it('confirms at once with autoConfirm, and then a taken address is AccountNameInUse', async () => {
@@ -536,6 +540,23 @@ describe.each(testStores())(
       ).toMatchObject({
         status: 409,
         body: { error_code: 'AccountNameInUse', error: 'name already in use' },
+      })
+    })
+
+    it("with autoConfirm, resending or rerunning a confirmation answers App Services' texts", async () => {
+      const email = 'auto-texts@example.com'
+      await userpass(autoConfirm, 'register', { email, password: 'good password' })
+      // realm-web's integration tests: "resend email confirmation", "retry custom confirmation".
+      expect(await userpass(autoConfirm, 'confirm/send', { email })).toMatchObject({
+        status: 400,
+        body: { error_code: 'UserAlreadyConfirmed', error: 'already confirmed' },
+      })
+      expect(await userpass(autoConfirm, 'confirm/call', { email })).toMatchObject({
+        status: 400,
+        body: {
+          error_code: 'BadRequest',
+          error: `cannot run confirmation for ${email}: automatic confirmation is enabled`,
+        },
       })
     })
 

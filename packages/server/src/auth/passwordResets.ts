@@ -36,11 +36,9 @@ export const sendResetEmail = async (
   email: string,
 ): Promise<void> => {
   const config = userpassConfig(provider)
+  // App Services' text (realm-web's integration tests: "can request a password reset").
   if (config.runResetFunction) {
-    throw new ServiceError(
-      ErrorCode.BadRequest,
-      'this app resets passwords through a function: call reset/call instead',
-    )
+    throw new ServiceError(ErrorCode.BadRequest, 'please use reset password via function')
   }
   const account = await findAccount(ctx.store, email)
   if (!account?.user_id) return
@@ -113,8 +111,13 @@ export const callResetFunction = async (
       ...input.args,
     ],
   })
+  // App Services' text (realm-web's integration tests at 2.0.1: "can reset a password via a
+  // function"), the address in quotes.
   if (status === 'fail') {
-    throw new ServiceError(ErrorCode.BadRequest, 'the password reset function refused the reset')
+    throw new ServiceError(
+      ErrorCode.BadRequest,
+      `failed to reset password for user "${input.email}"`,
+    )
   }
   if (status === 'success') {
     await consumeUserpassToken(ctx.store, ctx.clock, { ...token, purpose: 'reset' })

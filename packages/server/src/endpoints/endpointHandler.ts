@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import type { AppConfig, FunctionDefinition } from '../appFolder/AppConfig'
 import { compileRuleExpression } from '../collection/ruleExpression'
 
@@ -14,12 +15,8 @@ export const ENDPOINT_HANDLER = '<endpoint request handler>'
 
 // Plain JavaScript evaluated in the sandbox: it may use only what function code may use.
 const SOURCE = `exports = async function handleEndpointRequest(target, input, options) {
+  // body is a BSON.Binary, which reads as text with text() (App Services' BSON).
   const request = { query: input.query, headers: input.headers, body: input.body }
-  if (request.body instanceof BSON.Binary) {
-    Object.defineProperty(request.body, 'text', {
-      value: function text() { return this.toString('utf8') },
-    })
-  }
   if (options.mode === 'script') return context.functions.execute(target, request)
   const state = { status: null, headers: {}, body: null, bodySet: false, touched: false }
   const response = Object.freeze({
@@ -63,19 +60,25 @@ const SOURCE = `exports = async function handleEndpointRequest(target, input, op
 }
 `
 
-const handler: FunctionDefinition = {
+const handlerIn = (dir: string): FunctionDefinition => ({
   name: ENDPOINT_HANDLER,
-  path: 'endpoints/endpointHandler.ts',
+  // The runtime wants a file to run a function from; it requires nothing.
+  path: resolve(dir, 'https_endpoints', 'endpointRequestHandler.js'),
   source: SOURCE,
+  code: SOURCE,
+  modules: [],
   private: true,
   runAsSystem: false,
   // The request (headers, body) is the endpoint's business, not the log's.
   disableArgLogs: true,
   canEvaluate: compileRuleExpression({}, { documentAllowed: false }),
-}
+})
 
 /** The app as the function runtime should load it: its functions and the endpoint handler. */
 export const withEndpointHandler = (app: AppConfig): AppConfig =>
   app.endpoints.length === 0
     ? app
-    : { ...app, functions: new Map([...app.functions, [ENDPOINT_HANDLER, handler]]) }
+    : {
+        ...app,
+        functions: new Map([...app.functions, [ENDPOINT_HANDLER, handlerIn(app.dir)]]),
+      }

@@ -181,25 +181,38 @@ describe.each(testStores())('the function runtime on $kind', (storeKind) => {
     expect(answer.body).toEqual({ system: true, user: login.user_id })
   })
 
-  it('G6: require, process, and the constructor escapes are unavailable in the sandbox', async () => {
+  it('G6: a function reaches what App Services offered, and nothing that could stop the server', async () => {
     const login = await s.logInAnonymously()
     const answer = await call(s, login.access_token, { name: 'escape' })
     expect(answer.status).toBe(200)
-    const body = answer.body as Record<string, { ok: boolean; error?: string }>
-    expect(body.requireFs).toEqual({
+    const body = answer.body as Record<string, { ok: boolean; value?: string; error?: string }>
+    // App Services' "JavaScript Support" page: fs read functions, crypto; no child_process, vm.
+    expect(body.fsRead).toEqual({ ok: true, value: 'function' })
+    expect(body.fsWrite).toEqual({
       ok: false,
-      error: expect.stringContaining("require('fs') is not available"),
+      error: expect.stringContaining('fs.writeFileSync() is not available in functions'),
     })
-    expect(body.processEnv).toEqual({ ok: false, error: 'process is not defined' })
-    expect(body.processExit).toEqual({ ok: false, error: 'process is not defined' })
-    for (const escape of ['constructorEscape', 'thisEscape', 'contextEscape', 'functionEscape']) {
-      expect(body[escape]).toEqual({ ok: false, error: 'process is not defined' })
+    for (const refused of ['childProcess', 'workerThreads', 'vm']) {
+      expect(body[refused]).toEqual({
+        ok: false,
+        error: expect.stringMatching(/module is not available in functions/),
+      })
     }
-    expect(body.dynamicImport?.ok).toBe(false)
-    expect(body.http).toEqual({
-      ok: false,
-      error: 'context.http is not available yet in this server',
+    expect(body.crypto).toEqual({
+      ok: true,
+      value: '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881',
     })
+    // The worker runs with an empty environment: no DATABASE_URL, no secrets.
+    expect(body.processEnv).toEqual({ ok: true, value: '{}' })
+    expect(body.processExit).toEqual({
+      ok: false,
+      error: 'process.exit() is not available in functions',
+    })
+    expect(body.processKill).toEqual({
+      ok: false,
+      error: 'process.kill() is not available in functions',
+    })
+    expect(body.dynamicImport?.ok).toBe(false)
     // The host is unaffected: the server still answers.
     expect((await call(s, login.access_token, { name: 'always' })).status).toBe(200)
   })
@@ -309,6 +322,16 @@ describe.each(testStores())('the function runtime on $kind', (storeKind) => {
     )
     // The worker lived on: the next call runs normally.
     expect((await call(s, login.access_token, { name: 'leaky' })).status).toBe(200)
+  })
+
+  it('an exception thrown from a function’s timer fails its call with the message; a fresh worker takes over', async () => {
+    const login = await s.logInAnonymously()
+    const answer = await call(s, login.access_token, { name: 'throwLater' })
+    expect(answer).toMatchObject({
+      status: 400,
+      body: { error: 'thrown from a timer', error_code: 'FunctionExecutionError' },
+    })
+    expect((await call(s, login.access_token, { name: 'always' })).status).toBe(200)
   })
 
   it('checks can_evaluate: %%user.custom_data and %%true', async () => {
@@ -425,6 +448,58 @@ describe('the function runtime under abuse (G4, G5, G8)', () => {
     expect(tooMany.status).toBe(200)
     expect(polite.status).toBe(200)
     expect(await polite.json()).toEqual({ slept: { $numberInt: '10' }, user: other.user_id })
+  })
+})
+
+describe('fair function scheduling (docs/reliability.md G8)', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startTestServer({
+      appDir: functionsAppDir,
+      storeKind: pgliteTestStore,
+      secrets: SECRETS,
+      functionLimits: { timeLimitMs: 20_000, workers: 2, maxConcurrentCallsPerUser: 5 },
+    })
+  })
+  afterAll(() => server.close())
+
+  const api = (path: string) => `${server.url}/api/client/v2.0/app/functions-app-abcde${path}`
+  const logIn = async () =>
+    (await (
+      await fetch(api('/auth/providers/anon-user/login'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      })
+    ).json()) as { access_token: string; user_id: string }
+  const callOverHttp = (token: string, name: string, args: unknown[] = []) =>
+    fetch(api('/functions/call'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ name, arguments: args }),
+    })
+
+  it("while one user runs as many slow calls as allowed, another user's call runs at once", async () => {
+    const greedy = await logIn()
+    const other = await logIn()
+    // Five calls that hold their workers until released: all this user may have at once.
+    let pending = 5
+    const slow = Array.from({ length: 5 }, () =>
+      callOverHttp(greedy.access_token, 'waitForRelease', ['fair']).then(async (answer) => {
+        pending -= 1
+        return { status: answer.status, body: await answer.json() }
+      }),
+    )
+    // All five are in the runtime once a sixth is refused.
+    await expect
+      .poll(async () => (await callOverHttp(greedy.access_token, 'always')).status)
+      .toBe(429)
+    // A first-come queue would hold this call behind the five, until they are released.
+    const quick = await callOverHttp(other.access_token, 'sleep', [5])
+    expect(quick.status).toBe(200)
+    expect(pending).toBe(5)
+    await callOverHttp(other.access_token, 'release', ['fair'])
+    expect(await Promise.all(slow)).toEqual(Array(5).fill({ status: 200, body: 'released' }))
   })
 })
 

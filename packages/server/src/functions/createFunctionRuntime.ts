@@ -1,13 +1,17 @@
-import { availableParallelism } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Worker } from 'node:worker_threads'
 import type { Logger } from 'pino'
 import type { AppConfig } from '../appFolder/AppConfig'
-import { callCollectionAction } from '../collection/callCollectionAction'
 import type { CollectionProvider } from '../collection/createCollectionProvider'
 import { decodeEjson, encodeCanonical } from '../ejson/ejsonCodec'
-import { ErrorCode, isServiceError, ServiceError } from '../errors/ServiceError'
+import { ErrorCode, ServiceError } from '../errors/ServiceError'
+import { FairQueue } from './FairQueue'
 import type { FunctionCall, FunctionRunner } from './FunctionRunner'
+import { prepareFunctionModules } from './prepareFunctionModules'
+import { runCollectionOp } from './runCollectionOp'
 import { spawnFunctionWorker, workerSetup } from './spawnFunctionWorker'
+import type { CallMessage, FromWorkerMessage, OpMessage, ToWorkerMessage } from './workerProtocol'
 
 /** The limits of the function runtime. Every one can be set in `createServer({ functionLimits })`. */
 export interface FunctionLimits {
@@ -15,7 +19,10 @@ export interface FunctionLimits {
   readonly timeLimitMs: number
   /** Memory limit of each worker (V8's old generation), in MB. Default 256. */
   readonly memoryLimitMb: number
-  /** Worker threads; each runs one call at a time. Default: twice the CPUs, from 2 to 8. */
+  /**
+   * Worker threads; each runs one call at a time. Default: twice the CPUs, from 2 to 8. One user
+   * runs at most all but one of them at once, and an equal share once others wait (`FairQueue`).
+   */
   readonly workers: number
   /** Calls running or waiting, in all; past it, calls fail with `TooManyRequests`. Default 200. */
   readonly maxConcurrentCalls: number
@@ -38,19 +45,28 @@ export interface FunctionRuntimeOptions {
   /** `context.values`: the app's values with secrets resolved. */
   readonly values: Readonly<Record<string, unknown>>
   readonly limits?: Partial<FunctionLimits>
+  /**
+   * Where `functions/node_modules.tar.gz` is unpacked (once per archive, shared by restarts).
+   * Default: `custom-data-server/function-modules` in the system's temporary folder.
+   */
+  readonly modulesCacheDir?: string
 }
 
 interface Job {
   readonly id: number
   readonly call: FunctionCall
   readonly system: boolean
-  readonly message: Readonly<Record<string, unknown>>
+  readonly message: CallMessage
   readonly userKey: string | undefined
+  /** Whose turn in the fair queue it takes: the user, or the system. */
+  readonly owner: string
   readonly ops: Set<Promise<void>>
   readonly resolve: (value: unknown) => void
   readonly reject: (error: unknown) => void
   readonly queuedAt: number
   timer?: ReturnType<typeof setTimeout>
+  /** Handed to a worker (and counted in the fair queue until it ends). */
+  dispatched: boolean
   settled: boolean
 }
 
@@ -60,8 +76,16 @@ interface Slot {
   retired: boolean
 }
 
-const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error'])
 const ARG_LOG_CHARS = 2000
+
+/** Sends a message to a worker that may be gone; its call has failed already then. */
+const send = (worker: Worker, message: ToWorkerMessage): void => {
+  try {
+    worker.postMessage(message)
+  } catch {
+    // The worker exited; nothing to tell it.
+  }
+}
 
 /**
  * The function runtime: a pool of worker threads, each with one sandbox, that runs App Services
@@ -81,12 +105,22 @@ export const createFunctionRuntime = async (
       throw new Error(`functionLimits.${name} must be a positive integer, got ${String(value)}`)
     }
   }
-  const setup = workerSetup({ app, values: options.values, services: collections.services })
+  const modules = await prepareFunctionModules(
+    app,
+    options.modulesCacheDir ?? join(tmpdir(), 'custom-data-server', 'function-modules'),
+  )
+  for (const warning of modules.warnings) logger.warn(warning)
+  const setup = workerSetup({
+    app,
+    values: options.values,
+    services: collections.services,
+    moduleRoots: modules.roots,
+  })
   // Only a function configured to run as system may lift a nested call to system access.
   const anySystemFunction = [...app.functions.values()].some((fn) => fn.runAsSystem)
 
   const slots: Slot[] = []
-  const queue: Job[] = []
+  const queue = new FairQueue<Job>(limits.workers)
   const perUser = new Map<string, number>()
   let inFlight = 0
   let nextJob = 1
@@ -103,11 +137,19 @@ export const createFunctionRuntime = async (
     return text.length > ARG_LOG_CHARS ? `${text.slice(0, ARG_LOG_CHARS)}...` : text
   }
 
+  /** The job's worker is free: its owner's share in the fair queue is too. */
+  const release = (job: Job): void => {
+    if (!job.dispatched) return
+    job.dispatched = false
+    queue.done(job.owner)
+  }
+
   const settle = (job: Job, error: ServiceError | undefined, value?: unknown): void => {
     if (job.settled) return
     job.settled = true
     clearTimeout(job.timer)
     inFlight -= 1
+    release(job)
     if (job.userKey !== undefined) {
       const count = (perUser.get(job.userKey) ?? 1) - 1
       if (count === 0) perUser.delete(job.userKey)
@@ -123,67 +165,16 @@ export const createFunctionRuntime = async (
     }
   }
 
-  /** Runs one collection operation a function asked for; answers EJSON, or an error safe to show. */
-  const runOp = async (job: Job, payloadText: string): Promise<{ ok: boolean; value: string }> => {
-    let where = 'a collection operation'
-    try {
-      const payload = JSON.parse(payloadText) as Record<string, unknown>
-      const { service, db, coll, action } = payload
-      if (
-        typeof service !== 'string' ||
-        typeof db !== 'string' ||
-        typeof coll !== 'string' ||
-        typeof action !== 'string' ||
-        typeof payload.args !== 'string'
-      ) {
-        return {
-          ok: false,
-          value: JSON.stringify({
-            message: 'malformed collection operation',
-            code: ErrorCode.InvalidParameter,
-          }),
-        }
-      }
-      where = `${action} on ${db}.${coll}`
-      const args = decodeEjson(JSON.parse(payload.args))
-      const collection = collections.open({
-        service,
-        db,
-        coll,
-        user: job.call.user,
-        system: job.system || (anySystemFunction && payload.system === true),
-        caller: 'function',
-        ...(job.call.onWrite ? { onWrite: job.call.onWrite } : {}),
-        ...(job.call.request ? { request: { ...job.call.request } } : {}),
-      })
-      const result = await callCollectionAction(collection, action, Array.isArray(args) ? args : [])
-      return { ok: true, value: JSON.stringify(encodeCanonical(result)) }
-    } catch (error) {
-      if (isServiceError(error)) {
-        return { ok: false, value: JSON.stringify({ message: error.message, code: error.code }) }
-      }
-      // The store's own words (SQL, driver errors) stay in the log.
-      logger.error(
-        { ...describe(job), err: error, operation: where },
-        'a collection operation failed',
-      )
-      return {
-        ok: false,
-        value: JSON.stringify({
-          message: `${where} failed: internal error (see the server log)`,
-          code: ErrorCode.InternalServerError,
-        }),
-      }
-    }
-  }
-
   const retire = (slot: Slot): void => {
     if (slot.retired) return
     slot.retired = true
     const index = slots.indexOf(slot)
     if (index >= 0) slots.splice(index, 1)
     void slot.worker.terminate()
-    if (!closed) replace()
+    if (closed) return
+    replace()
+    // The stopped call's share is free: another worker may take a waiting call meanwhile.
+    pump()
   }
 
   const fail = (slot: Slot, error: ServiceError): void => {
@@ -192,50 +183,50 @@ export const createFunctionRuntime = async (
     if (job) settle(job, error)
   }
 
+  /** Runs a collection operation for the call running on `slot`, and answers the worker. */
+  const runOp = (slot: Slot, job: Job | undefined, message: OpMessage): void => {
+    const reply = (ok: boolean, value: string) => {
+      if (!slot.retired) send(slot.worker, { t: 'opResult', op: message.op, ok, value })
+    }
+    if (!job || job.id !== message.id) {
+      reply(false, JSON.stringify({ message: 'the call this operation belongs to is over' }))
+      return
+    }
+    const running = runCollectionOp(
+      { collections, logger, anySystemFunction },
+      { call: job.call, system: job.system },
+      message.payload,
+    ).then((outcome) => reply(outcome.ok, outcome.value))
+    job.ops.add(running)
+    void running.finally(() => job.ops.delete(running))
+  }
+
   const attach = (worker: Worker): void => {
     const slot: Slot = { worker, job: undefined, retired: false }
-    worker.on('message', (message: Record<string, unknown>) => {
+    worker.on('message', (message: FromWorkerMessage) => {
       const job = slot.job
-      if (message.t === 'op') {
-        const op = message.op
-        const reply = (ok: boolean, value: string) => {
-          try {
-            if (!slot.retired) worker.postMessage({ t: 'opResult', op, ok, value })
-          } catch {
-            // The worker is gone; its call has failed already.
-          }
-        }
-        if (!job || job.id !== message.id) {
-          reply(false, JSON.stringify({ message: 'the call this operation belongs to is over' }))
-          return
-        }
-        const running = runOp(job, String(message.payload)).then((result) =>
-          reply(result.ok, result.value),
-        )
-        job.ops.add(running)
-        void running.finally(() => job.ops.delete(running))
-      } else if (message.t === 'log') {
-        const level = LOG_LEVELS.has(String(message.level)) ? (message.level as 'info') : 'info'
-        logger[level](
+      if (message.t === 'op') runOp(slot, job, message)
+      else if (message.t === 'log') {
+        logger[message.level](
           {
             function: message.fn || job?.call.name,
             userId: job?.call.user?.id ?? 'system',
             source: 'console',
           },
-          String(message.text),
+          message.text,
         )
       } else if (message.t === 'done' && job && job.id === message.id) {
         slot.job = undefined
         clearTimeout(job.timer)
-        const outcome = String(message.value)
+        release(job)
         // Writes the function started before returning finish before the caller hears back.
         void Promise.allSettled([...job.ops]).then(() => {
+          if (!message.ok) {
+            settle(job, new ServiceError(ErrorCode.FunctionExecutionError, message.message))
+            return
+          }
           try {
-            if (message.ok === true) settle(job, undefined, decodeEjson(JSON.parse(outcome)))
-            else {
-              const { message: text } = JSON.parse(outcome) as { message?: unknown }
-              settle(job, new ServiceError(ErrorCode.FunctionExecutionError, String(text)))
-            }
+            settle(job, undefined, decodeEjson(JSON.parse(message.value)))
           } catch (error) {
             logger.error({ ...describe(job), err: error }, 'a function answer could not be read')
             settle(
@@ -248,6 +239,22 @@ export const createFunctionRuntime = async (
           }
         })
         pump()
+      } else if (message.t === 'retire') {
+        logger.warn(
+          { function: job?.call.name, reason: message.reason },
+          'an exception escaped a function; its worker is replaced',
+        )
+        // A call sent meanwhile, which the exception did not come from, fails without its text.
+        fail(
+          slot,
+          job?.id === message.id
+            ? new ServiceError(ErrorCode.FunctionExecutionError, message.reason)
+            : new ServiceError(
+                ErrorCode.InternalServerError,
+                'the function worker failed while running this call',
+              ),
+        )
+        retire(slot)
       }
     })
     worker.on('error', (error: Error & { code?: string }) => {
@@ -306,11 +313,14 @@ export const createFunctionRuntime = async (
     )
   }
 
+  /** Hands waiting calls to free workers, in the fair queue's order. */
   const pump = (): void => {
     for (const slot of slots) {
-      if (queue.length === 0) return
       if (slot.job || slot.retired) continue
-      const job = queue.shift() as Job
+      const next = queue.take()
+      if (!next) return
+      const job = next.item
+      job.dispatched = true
       slot.job = job
       const timeLimitMs = Math.min(limits.timeLimitMs, job.call.timeLimitMs ?? Infinity)
       job.timer = setTimeout(() => {
@@ -324,7 +334,7 @@ export const createFunctionRuntime = async (
         )
         retire(slot)
       }, timeLimitMs)
-      slot.worker.postMessage(job.message)
+      send(slot.worker, job.message)
     }
   }
 
@@ -395,7 +405,8 @@ export const createFunctionRuntime = async (
       return new Promise((resolve, reject) => {
         const id = nextJob
         nextJob += 1
-        queue.push({
+        const owner = userKey === undefined ? 'system' : `user:${userKey}`
+        queue.push(owner, {
           id,
           call,
           system,
@@ -406,13 +417,15 @@ export const createFunctionRuntime = async (
             args,
             user,
             system,
-            request: call.request ? JSON.stringify(call.request) : '',
+            request: call.request ?? null,
           },
           userKey,
+          owner,
           ops: new Set(),
           resolve,
           reject,
           queuedAt: Date.now(),
+          dispatched: false,
           settled: false,
         })
         pump()
@@ -422,7 +435,7 @@ export const createFunctionRuntime = async (
     async close() {
       if (closed) return
       closed = true
-      for (const job of queue.splice(0)) {
+      for (const job of queue.drain()) {
         settle(job, new ServiceError(ErrorCode.InternalServerError, 'the server is shutting down'))
       }
       const workers = slots.splice(0)

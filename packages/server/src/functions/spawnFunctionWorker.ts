@@ -1,39 +1,28 @@
-import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { AppConfig } from '../appFolder/AppConfig'
 import { encodeCanonical } from '../ejson/ejsonCodec'
-
-/** What every worker of one runtime is started with. */
-export interface WorkerSetup {
-  readonly functions: readonly {
-    name: string
-    path: string
-    source: string
-    runAsSystem: boolean
-  }[]
-  /** JSON (canonical EJSON) of `{ app, environment, values, services }` for `context`. */
-  readonly config: string
-  readonly bsonBundlePath: string
-}
-
-// bson's browser bundle: a self-contained script that defines `BSON`, evaluated in the sandbox.
-// The package exports only its entry point, so the bundle is found next to it.
-const bsonBundlePath = (): string =>
-  join(dirname(createRequire(import.meta.url).resolve('bson')), 'bson.bundle.js')
+import type { FromWorkerMessage, WorkerSetup } from './workerProtocol'
 
 export interface WorkerSetupOptions {
   readonly app: AppConfig
   readonly values: Readonly<Record<string, unknown>>
   readonly services: readonly string[]
+  /** `FunctionModules.roots`: where the app's packages are. */
+  readonly moduleRoots: readonly string[]
 }
 
-export const workerSetup = ({ app, values, services }: WorkerSetupOptions): WorkerSetup => ({
-  functions: [...app.functions.values()].map(({ name, path, source, runAsSystem }) => ({
+export const workerSetup = ({
+  app,
+  values,
+  services,
+  moduleRoots,
+}: WorkerSetupOptions): WorkerSetup => ({
+  functions: [...app.functions.values()].map(({ name, path, code, runAsSystem }) => ({
     name,
     path,
-    source,
+    code,
     runAsSystem,
   })),
   config: JSON.stringify(
@@ -52,13 +41,14 @@ export const workerSetup = ({ app, values, services }: WorkerSetupOptions): Work
       services,
     }),
   ),
-  bsonBundlePath: bsonBundlePath(),
+  moduleRoots,
+  appDir: app.dir,
 })
 
-// The worker entry is plain JavaScript next to this file (and copied next to the build's output),
-// so no loader is needed in the worker, whatever runs the server.
-// A path rather than a URL object: under jsdom (React tests) the global URL is jsdom's, not Node's.
-const WORKER_PATH = join(dirname(fileURLToPath(import.meta.url)), 'functionWorker.js')
+// The worker is plain JavaScript in worker/ next to this file (copied next to the build's output
+// by tsdown.config.ts), so no loader is needed in the worker, whatever runs the server. A path
+// rather than a URL object: under jsdom (React tests) the global URL is jsdom's, not Node's.
+const WORKER_PATH = join(dirname(fileURLToPath(import.meta.url)), 'worker', 'functionWorker.js')
 
 export interface SpawnOptions {
   readonly setup: WorkerSetup
@@ -81,16 +71,14 @@ export const spawnFunctionWorker = (options: SpawnOptions): Promise<Worker> =>
         stackSizeMb: 4,
       },
     })
-    const onMessage = (message: { t?: string; message?: string }) => {
+    const onMessage = (message: FromWorkerMessage) => {
       if (message.t === 'ready') {
         cleanup()
         resolve(worker)
       } else if (message.t === 'failed') {
         cleanup()
         void worker.terminate()
-        reject(
-          new Error(`a function worker could not start: ${message.message ?? 'unknown error'}`),
-        )
+        reject(new Error(`a function worker could not start: ${message.message}`))
       }
     }
     const onError = (error: Error) => {
