@@ -113,10 +113,10 @@ const runEndpoint = async (
     headers: headersOf(raw, application),
     ...(body.length > 0 ? { body: new Binary(body) } : {}),
   }
-  const run = (mode: 'handler' | 'script', target: string, runAs: RunAs): Promise<unknown> =>
+  const run = (mode: 'handler' | 'script', fn: string, runAs: RunAs): Promise<unknown> =>
     ctx.functions.call({
       name: ENDPOINT_HANDLER,
-      args: [target, payload, { mode, respondResult: endpoint.respondResult }],
+      args: [fn, payload, { mode, respondResult: endpoint.respondResult }],
       user: runAs.user,
       ...(runAs.runAsSystem ? { runAsSystem: true } : {}),
       request,
