@@ -38,8 +38,23 @@ export const entries: SizeEntry[] = [
     // merge that keeps the newer record) and the repetition taken out, the client measures about
     // 6.92 kB; what is left is capability, and gzip already stores repeats almost for free.
     // Without emailPasswordAuth and apiKeys it would still be about 6.6 kB. This budget catches
-    // growth; reaching 6,000 B means dropping capabilities.
-    budget: 6_950,
+    // growth; reaching 6,000 B means dropping capabilities. Issue 17 moved it by 320 B (from
+    // 6,950): realm-web's social credentials (Credentials.google/apple/facebook, and oidc),
+    // user.linkCredentials and the link path of App are methods of classes every app imports, so
+    // they cannot be tree-shaken (about 7.24 kB measured); the popup flow itself (about 680 B) is
+    // in the redirect entry below, paid only by apps that import it.
+    budget: 7_270,
+  },
+  {
+    name: '@react-custom-data/client/redirect (popupRedirect, handleAuthRedirect)',
+    source: "export * from '@react-custom-data/client/redirect'",
+    // Social logins' popup flow, an entry of its own so that the client's size does not carry it
+    // (about 1.13 kB alone, 680 B on top of the client: ApiError is shared).
+    budget: 1_200,
+  },
+  {
+    name: '@react-custom-data/client/redirect, the redirect page (handleAuthRedirect)',
+    source: "export { handleAuthRedirect } from '@react-custom-data/client/redirect'",
   },
   {
     name: '@react-custom-data/client (App, anonymous login, callFunction)',
@@ -49,7 +64,9 @@ export const entries: SizeEntry[] = [
     name: 'react-custom-data (everything; client core, React, react-query, zustand external)',
     source: "export * from 'react-custom-data'",
     external: REACT_CUSTOM_DATA_DEPENDENCIES,
-    budget: 3_000,
+    // 3,000 until issue 17 added useAuth's logInWithGoogle/Apple/Facebook/Oidc and linkCredentials
+    // (+80 B): actions of one hook object, not tree-shakeable.
+    budget: 3_080,
   },
   {
     name: 'react-custom-data + client core + react-query + zustand (what a React app adds)',

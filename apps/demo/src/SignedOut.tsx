@@ -1,6 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react'
 import { useAuth, useEmailPasswordAuth } from 'react-custom-data'
 import { ErrorMessage } from './ErrorMessage'
+import { SocialSignIn } from './SocialSignIn'
 
 type Mode = 'signUp' | 'logIn'
 
@@ -88,6 +89,7 @@ export function SignedOut(): ReactNode {
         </button>
       </p>
       <div className="divider">or</div>
+      <SocialSignIn />
       <button
         type="button"
         className="secondary wide"

@@ -1,6 +1,7 @@
 import { QueryClient } from '@tanstack/react-query'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
+import { popupRedirect } from '@react-custom-data/client/redirect'
 import { AppProvider } from 'react-custom-data'
 import { PreferencesPage } from './PreferencesPage'
 import { APP_ID } from './config'
@@ -21,6 +22,7 @@ createRoot(root).render(
       id={APP_ID}
       baseUrl={window.location.origin}
       skipLocationRequest
+      redirect={popupRedirect}
       queryClient={queryClient}
     >
       <PreferencesPage />

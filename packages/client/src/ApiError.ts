@@ -35,11 +35,14 @@ export type KnownApiErrorCode =
   | 'ServiceUnavailable'
   | 'InternalServerError'
   // The client's own: no answer arrived, an answer it cannot use, custom data the server left out
-  // of the token for its size (§17.4), an error answer without a code.
+  // of the token for its size (§17.4), an error answer without a code; a sign-in popup the
+  // browser blocked or the user closed (@react-custom-data/client/redirect).
   | 'NetworkError'
   | 'InvalidResponse'
   | 'CustomDataOmitted'
   | 'HttpError'
+  | 'PopupBlocked'
+  | 'WindowClosed'
 
 /**
  * `KnownApiErrorCode`, left open: another App Services-compatible server, or a newer one, may

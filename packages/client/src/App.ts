@@ -43,7 +43,30 @@ export interface AppConfiguration {
    * Default: on in browsers, off elsewhere (tokens are then refreshed when a request needs one).
    */
   readonly autoRefresh?: boolean
+  /**
+   * How credentials with a `redirectUrl` (Google, Apple, Facebook, OpenID Connect) sign in:
+   * `popupRedirect` from `@react-custom-data/client/redirect` opens the provider's page in a
+   * popup, as realm-web did. A separate import, so apps without it do not ship it.
+   */
+  readonly redirect?: RedirectFlow | undefined
 }
+
+/** What a redirect flow is given: the credentials, and how to reach the server. */
+export interface RedirectFlowInput {
+  readonly credentials: Credentials
+  readonly redirectUrl: string
+  /** For a link: the user whose access token asks. */
+  readonly userId: string | undefined
+  /** The device information a login sends (`deviceId` as hex). */
+  readonly device: Readonly<Record<string, unknown>>
+  readonly request: Request
+}
+
+/**
+ * Runs the OAuth redirect flow (docs/protocol.md §3.6) and resolves with the login answer
+ * (`access_token`, `refresh_token`, `user_id`, `device_id`).
+ */
+export type RedirectFlow = (input: RedirectFlowInput) => Promise<Record<string, unknown>>
 
 interface LoginAnswer {
   access_token?: unknown
@@ -51,6 +74,12 @@ interface LoginAnswer {
   user_id?: unknown
   device_id?: unknown
   profile?: ProfileAnswer
+}
+
+const noRedirectFlow = (): never => {
+  throw new TypeError(
+    'A redirectUrl needs new App({ redirect: popupRedirect }), from "@react-custom-data/client/redirect"',
+  )
 }
 
 // A device id the server assigned: 24 hex digits, not all zero (docs/protocol.md §3.3).
@@ -74,6 +103,7 @@ export class App {
   // Users by id, so that each id always yields the same User object.
   readonly #users: Record<string, User> = Object.create(null) as Record<string, User>
   readonly #userContext: UserContext
+  readonly #redirect: RedirectFlow | undefined
 
   constructor(configuration: AppConfiguration | string) {
     const config = typeof configuration === 'string' ? { id: configuration } : { ...configuration }
@@ -102,7 +132,13 @@ export class App {
       { ...config, id, baseUrl: this.baseUrl },
       tokens,
     ))
-    this.#userContext = { ...tokens, store, request }
+    this.#redirect = config.redirect
+    this.#userContext = {
+      ...tokens,
+      store,
+      request,
+      link: (userId, credentials) => this.#authenticate(credentials, userId),
+    }
     this.emailPasswordAuth = createEmailPasswordAuth(request)
     if (config.autoRefresh ?? typeof document === 'object')
       autoRefresh(store, tokens.refreshAccessToken)
@@ -122,6 +158,7 @@ export class App {
   /**
    * Logs in with the given credentials and makes that user current. One request to our server
    * (the profile comes with the answer, docs/protocol.md §17.2); two to servers without that.
+   * Credentials with a `redirectUrl` run the `redirect` flow given to the app.
    */
   async logIn(credentials: Credentials): Promise<User> {
     const { users, userIds } = this.store.getState()
@@ -130,29 +167,44 @@ export class App {
       credentials.reuse &&
       userIds.find((id) => users[id]?.providerType === 'anon-user' && users[id]?.refreshToken)
     if (reusable) return this.switchUser(this.#user(reusable))
+    return this.#authenticate(credentials)
+  }
+
+  // A login, or with `userId` a link of the credentials' identity to that user (docs/protocol.md
+  // §3.5): the same request with the user's access token, answered with a new access token only.
+  async #authenticate(credentials: Credentials, userId?: string): Promise<User> {
     const storedDeviceId = this.#storage.get(this.#deviceKey)
-    const answer = await this.#request<LoginAnswer | null>({
-      method: 'POST',
-      path: `/auth/providers/${encodeURIComponent(credentials.providerName)}/login`,
-      appScoped: true,
-      body: {
-        ...credentials.payload,
-        options: {
-          device: {
-            sdkVersion: '0.1.0',
-            platform: typeof document === 'object' ? 'web' : 'node',
-            platformVersion: '0.0.0',
-            // Only a well-formed id: a bad one would break every later login (docs/protocol.md §3.3).
-            deviceId: DEVICE_ID.test(storedDeviceId!) ? { $oid: storedDeviceId } : undefined,
-          },
-          refreshTokenRotation: true,
-        },
-      },
-    })
+    const device = {
+      sdkVersion: '0.1.0',
+      platform: typeof document === 'object' ? 'web' : 'node',
+      platformVersion: '0.0.0',
+      // Only a well-formed id: a bad one would break every later login (docs/protocol.md §3.3).
+      // Hex, which the server takes as well as realm-web's ObjectId.
+      deviceId: DEVICE_ID.test(storedDeviceId!) ? storedDeviceId : undefined,
+    }
+    const { redirectUrl } = credentials.payload
+    const answer: LoginAnswer | null =
+      typeof redirectUrl === 'string'
+        ? await (this.#redirect ?? noRedirectFlow)({
+            credentials,
+            redirectUrl,
+            userId,
+            device,
+            request: this.#request,
+          })
+        : await this.#request({
+            method: 'POST',
+            path: `/auth/providers/${encodeURIComponent(credentials.providerName)}/login${userId ? '?link=true' : ''}`,
+            appScoped: true,
+            body: { ...credentials.payload, options: { device, refreshTokenRotation: true } },
+            userId,
+          })
     const { access_token: accessToken, user_id: id, device_id: deviceId, profile } = answer ?? {}
-    if (typeof id !== 'string' || typeof accessToken !== 'string') throw invalidResponse('login')
+    if (typeof id !== 'string' || typeof accessToken !== 'string' || (userId && id !== userId))
+      throw invalidResponse('login')
     const previous = this.store.getState().users[id]
-    const refreshToken = asString(answer?.refresh_token) ?? previous?.refreshToken
+    // A link answers no refresh token: the session keeps its own.
+    const refreshToken = asString(answer?.refresh_token) || previous?.refreshToken
     if (!refreshToken) throw invalidResponse('login')
     try {
       if (DEVICE_ID.test(deviceId as string)) this.#storage.set(this.#deviceKey, deviceId as string)
@@ -182,7 +234,10 @@ export class App {
       },
       accessToken,
     )
-    return this.#putFirst(id, { [id]: record })
+    // A link leaves the order of users as it is.
+    return userId
+      ? (setUsers(this.store, { [id]: record }), this.#user(id))
+      : this.#putFirst(id, { [id]: record })
   }
 
   /** Makes a logged-in user the current one. */

@@ -1,6 +1,7 @@
 import { apiError } from './ApiError'
 import { ApiKeyAuth } from './ApiKeyAuth'
 import type { Request } from './createTransport'
+import type { Credentials } from './Credentials'
 import { decodeJwtPayload } from './decodeJwtPayload'
 import { decodeProfile, type ProfileAnswer } from './decodeProfile'
 import { deserialize } from './ejson'
@@ -32,6 +33,8 @@ export interface UserContext {
   /** Refreshes the access token unless it already changed from `staleToken`. */
   refreshAccessToken(userId: string, staleToken: string | null): Promise<void>
   logOut(userId: string): Promise<void>
+  /** Links the credentials' identity to the user (docs/protocol.md §3.5). */
+  link(userId: string, credentials: Credentials): Promise<unknown>
 }
 
 // Names the proxy never turns into remote calls, beside Object.prototype's: what tools probe for.
@@ -188,6 +191,17 @@ export class User<TCustomData extends object = CustomData> {
       body: { name, arguments: args },
       userId: this.id,
     })
+  }
+
+  /**
+   * Adds the identity of other credentials to this user, as realm-web does: an anonymous user
+   * who registers keeps its id and custom data by linking `Credentials.emailPassword(...)`. The
+   * user keeps its session; `identities` and `profile` then show the new identity. An identity
+   * another user already has is refused (`InvalidSession`, "a user already exists with the
+   * specified provider").
+   */
+  async linkCredentials(credentials: Credentials): Promise<void> {
+    await this.#context.link(this.id, credentials)
   }
 
   /** Ends the session on the server and forgets the tokens; the user stays listed, logged out. */

@@ -25,6 +25,10 @@ export interface RequestOptions {
   readonly bearer?: string
   /** Safe to send twice: a network error is retried with backoff. Never set for function calls. */
   readonly idempotent?: boolean
+  /** Send the browser's cookies for the server's origin (the OAuth link flow, §3.6). */
+  readonly credentials?: 'include'
+  /** Resolve with the request's URL instead of sending it (a page to open in a popup). */
+  readonly urlOnly?: boolean
 }
 
 /** Sends one App Services request and resolves with its decoded answer. */
@@ -78,10 +82,12 @@ export const createTransport = (options: TransportOptions, session: TransportSes
   // One exchange with the server at `base`: the request (retried on network errors when
   // idempotent), then its answer.
   const send = async (base: string, request: RequestOptions, token?: string): Promise<unknown> => {
-    const { method, body, userId } = request
+    const { method, body, userId, credentials } = request
     const url = `${base.replace(/\/+$/, '')}${API}${request.appScoped ? appPath : ''}${request.path}`
+    if (request.urlOnly) return url
     const headers: Record<string, string> = { accept: JSON_TYPE }
     const init: RequestInit = { method, headers }
+    if (credentials) init.credentials = credentials
     if (token) headers.authorization = `Bearer ${token}`
     if (body !== undefined) {
       headers['content-type'] = JSON_TYPE

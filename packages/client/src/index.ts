@@ -12,10 +12,10 @@ export { serialize as serializeEjson, deserialize as deserializeEjson } from './
 export { createMemoryStorage, createDefaultStorage } from './storage'
 export { decodeJwtPayload } from './decodeJwtPayload'
 
-export type { AppConfiguration } from './App'
+export type { AppConfiguration, RedirectFlow, RedirectFlowInput } from './App'
 export type { CustomData, FunctionsProxy, UserState } from './User'
 export type { Fetch } from './createTransport'
-export type { ProviderType } from './Credentials'
+export type { ProviderType, RedirectPayload } from './Credentials'
 export type { ApiKey, NewApiKey } from './ApiKeyAuth'
 export type { EmailPasswordAuth } from './EmailPasswordAuth'
 export type { ApiErrorCode, ApiErrorInit, KnownApiErrorCode } from './ApiError'

@@ -40,6 +40,7 @@ import { endpointRoutes, isEndpointPath } from './routes/endpointRoutes'
 import { functionRoutes } from './routes/functionRoutes'
 import { loginRoutes } from './routes/loginRoutes'
 import { metaRoutes } from './routes/metaRoutes'
+import { oauthRoutes } from './routes/oauthRoutes'
 import { sessionRoutes } from './routes/sessionRoutes'
 import { userpassRoutes } from './routes/userpassRoutes'
 import type { ServerContext, ServerSettings } from './ServerContext'
@@ -319,6 +320,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
   })
   hono.route('/', metaRoutes(context))
   hono.route(API, loginRoutes(context, loginHandlers))
+  hono.route(API, oauthRoutes(context, loginHandlers))
   hono.route(API, userpassRoutes(context))
   hono.route(API, sessionRoutes(context))
   hono.route(API, apiKeyRoutes(context))

@@ -22,6 +22,13 @@ export interface ProviderConfig {
   /** `secret_config`: names of secrets (App Services does not export their values). */
   readonly secretConfig: Readonly<Record<string, unknown>>
   readonly metadataFields: readonly MetadataField[]
+  /**
+   * `redirect_uris` (OAuth providers): the only pages the redirect flow may send a user back to,
+   * compared exactly, scheme and trailing slash included (docs/protocol.md §3.6).
+   */
+  readonly redirectUris: readonly string[]
+  /** `domain_restrictions` (OAuth providers): the email domains allowed to log in; empty for any. */
+  readonly domainRestrictions: readonly string[]
 }
 
 /** `auth/custom_user_data.json`: where each user's custom-data document lives (docs/protocol.md §8.2). */

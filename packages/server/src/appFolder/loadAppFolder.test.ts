@@ -156,7 +156,7 @@ describe('loadAppFolder', () => {
       'log_forwarders/l.json': '{"name":"l"}',
       'services/twilio/config.json': '{"name":"twilio","type":"twilio"}',
       'auth/providers.json': JSON.stringify({
-        'oauth2-google': { name: 'oauth2-google', type: 'oauth2-google' },
+        'oauth2-twitter': { name: 'oauth2-twitter', type: 'oauth2-twitter' },
         'api-key': { name: 'api-key', type: 'api-key', disabled: true },
       }),
     })
@@ -169,8 +169,8 @@ describe('loadAppFolder', () => {
       ['third-party services (legacy)', 'services/', 1],
       ['log forwarders', 'log_forwarders/', 1],
     ])
-    expect(app.warnings.filter((warning) => warning.includes('oauth2-google'))).toHaveLength(1)
-    expect(app.providers['oauth2-google']?.disabled).toBe(true)
+    expect(app.warnings.filter((warning) => warning.includes('oauth2-twitter'))).toHaveLength(1)
+    expect(app.providers['oauth2-twitter']?.disabled).toBe(true)
     expect(app.providers['api-key']?.disabled).toBe(true)
   })
 

@@ -3,6 +3,7 @@ import type { MetadataField, ProviderConfig } from './AppConfig'
 import { expandEnvironment, type AppEnvironment } from './loadEnvironment'
 import { expectObject, isObject, optionalString } from './jsonFields'
 import { AppFolderError, readJsonFile } from './readJsonFile'
+import { OAUTH_PROVIDER_TYPES, oauthProviderFields } from './oauthProviderFields'
 
 /** Provider types this server implements; any other type is refused at start-up. */
 export const SUPPORTED_PROVIDER_TYPES: ReadonlySet<string> = new Set([
@@ -11,6 +12,7 @@ export const SUPPORTED_PROVIDER_TYPES: ReadonlySet<string> = new Set([
   'api-key',
   'custom-token',
   'custom-function',
+  ...OAUTH_PROVIDER_TYPES,
 ])
 
 const metadataFields = (value: unknown, where: string): MetadataField[] => {
@@ -31,8 +33,8 @@ const metadataFields = (value: unknown, where: string): MetadataField[] => {
 
 /**
  * Reads `auth/providers.json`: the auth providers by name, with their `config`, `secret_config`
- * and `metadata_fields` as App Services exports them. A provider type we do not implement (OAuth
- * providers, for one) is kept disabled, with a warning.
+ * and `metadata_fields` as App Services exports them, and the OAuth providers' `redirect_uris` and
+ * `domain_restrictions`. A provider type we do not implement is kept disabled, with a warning.
  */
 export const loadProviders = async (
   dir: string,
@@ -52,6 +54,8 @@ export const loadProviders = async (
         config: {},
         secretConfig: {},
         metadataFields: [],
+        redirectUris: [],
+        domainRestrictions: [],
       },
     }
   }
@@ -67,6 +71,7 @@ export const loadProviders = async (
       config: isObject(entry.config) ? entry.config : {},
       secretConfig: isObject(entry.secret_config) ? entry.secret_config : {},
       metadataFields: metadataFields(entry.metadata_fields, where),
+      ...oauthProviderFields(entry, where),
     }
     if (!provider.disabled && !SUPPORTED_PROVIDER_TYPES.has(provider.type)) {
       warnings.push(
@@ -77,8 +82,10 @@ export const loadProviders = async (
     }
     // Identities are keyed by provider type and external id: two custom-token providers trusting
     // different issuers would make one issuer's "sub" log in as the other's user. App Services
-    // allows one provider of each type too.
-    const twin = provider.disabled ? undefined : byType.get(provider.type)
+    // allows one provider of each type too. oauth2-oidc identities are keyed by issuer as well, so
+    // an app may enable several of them.
+    const twin =
+      provider.disabled || provider.type === 'oauth2-oidc' ? undefined : byType.get(provider.type)
     if (twin !== undefined) {
       throw new AppFolderError(
         `${path}: "${twin}" and "${provider.name}" are both enabled providers of type "${provider.type}"; enable one provider per type.`,

@@ -35,14 +35,22 @@ export const completeLogin = async (
     readProfile(ctx.store, userId, ctx.app.appId),
   ])
   if (!profile) throw new ServiceError(ErrorCode.UserDisabled, 'user disabled')
-  const { sessionId, refreshToken } = await openSession(ctx.store, ctx.clock, {
-    userId,
-    identityId,
-    deviceId,
-    lifetime: ctx.settings.refreshTokenLifetime,
-    rotating,
-    anonymous,
-  })
+  const [{ sessionId, refreshToken }] = await Promise.all([
+    openSession(ctx.store, ctx.clock, {
+      userId,
+      identityId,
+      deviceId,
+      lifetime: ctx.settings.refreshTokenLifetime,
+      rotating,
+      anonymous,
+    }),
+    // A user that has logged in owns its identities: they can no longer join another user
+    // (auth/linkIdentity.ts).
+    ctx.store.query('UPDATE users SET last_login_at = $2 WHERE id = $1', [
+      userId,
+      new Date(ctx.clock.now()),
+    ]),
+  ])
   const accessToken = await ctx.tokens.signAccessToken({
     userId,
     sessionId,

@@ -7,13 +7,44 @@ import { requireString } from './checkCredentialsInput'
 import { createCustomTokenVerifier } from './createCustomTokenVerifier'
 import type { LoginSubject } from './LoginSubject'
 import { loginWithApiKey } from './loginWithApiKey'
-import { loginWithCustomFunction } from './loginWithCustomFunction'
+import { customFunctionIdentity } from './loginWithCustomFunction'
 import { loginWithPassword } from './loginWithPassword'
-import { createUser, findOrCreateUser } from './users'
+import { cannotLink, linkIdentity, linkUserpassAccount } from './linkIdentity'
+import { createOAuthProvider, type OAuthProvider } from './oauth/createOAuthProvider'
+import { OAuthError } from './oauth/OAuthError'
+import { oauthSettings } from './oauth/oauthSettings'
+import { createUser, findOrCreateUser, type NewIdentity } from './users'
 import { userpassConfig } from './userpassConfig'
 
-/** Checks one provider's credentials in a login body and names the user they let in. */
-export type LoginHandler = (body: Record<string, unknown>) => Promise<LoginSubject>
+/** One provider's credentials checks: for a login, and for a link (`?link=true`). */
+export interface LoginHandler {
+  /** Checks the credentials in a login body and names the user they let in. */
+  readonly logIn: (body: Record<string, unknown>) => Promise<LoginSubject>
+  /** Checks the credentials in a login body and adds their identity to the user `userId`. */
+  readonly link: (body: Record<string, unknown>, userId: string) => Promise<void>
+  /** OAuth providers: the redirect flow (routes/oauthRoutes.ts). */
+  readonly oauth?: OAuthProvider
+}
+
+// Credentials that name an external identity: found or created at login, added at link.
+const external = (
+  ctx: ServerContext,
+  identityOf: (body: Record<string, unknown>) => Promise<NewIdentity>,
+): Pick<LoginHandler, 'logIn' | 'link'> => ({
+  logIn: async (body) => findOrCreateUser(ctx.store, ctx.clock, await identityOf(body)),
+  link: async (body, userId) => {
+    await linkIdentity(ctx, userId, await identityOf(body))
+  },
+})
+
+// An OAuth provider's refusal (a tampered token, an unreachable provider) as App Services' answer.
+const oauthRefusal = (error: unknown): never => {
+  if (!(error instanceof OAuthError)) throw error
+  throw new ServiceError(
+    error.unavailable ? ErrorCode.ServiceUnavailable : ErrorCode.AuthError,
+    error.message,
+  )
+}
 
 const requireFunction = (ctx: ServerContext, provider: ProviderConfig, key: string): void => {
   const name = provider.config[key]
@@ -27,32 +58,42 @@ const requireFunction = (ctx: ServerContext, provider: ProviderConfig, key: stri
 const handlerFor = async (ctx: ServerContext, provider: ProviderConfig): Promise<LoginHandler> => {
   switch (provider.type) {
     case 'anon-user':
-      return async () => ({
-        ...(await createUser(ctx.store, ctx.clock, {
-          providerType: 'anon-user',
-          providerId: provider.name,
-          externalId: randomUUID(),
-        })),
-        created: true,
-        anonymous: true,
-      })
+      return {
+        logIn: async () => ({
+          ...(await createUser(ctx.store, ctx.clock, {
+            providerType: 'anon-user',
+            providerId: provider.name,
+            externalId: randomUUID(),
+          })),
+          created: true,
+          anonymous: true,
+        }),
+        link: () => Promise.reject(cannotLink('linking an anonymous identity is not allowed')),
+      }
     case 'local-userpass': {
       const config = userpassConfig(provider)
       if (config.runConfirmationFunction) requireFunction(ctx, provider, 'confirmationFunctionName')
       if (config.runResetFunction) requireFunction(ctx, provider, 'resetFunctionName')
-      return (body) => loginWithPassword(ctx, body)
+      return {
+        logIn: (body) => loginWithPassword(ctx, body),
+        link: async (body, userId) =>
+          linkUserpassAccount(ctx.store, userId, await loginWithPassword(ctx, body)),
+      }
     }
     case 'api-key':
-      return (body) => loginWithApiKey(ctx, body)
+      return {
+        logIn: (body) => loginWithApiKey(ctx, body),
+        link: () => Promise.reject(cannotLink('invalid user link request')),
+      }
     case 'custom-function':
       requireFunction(ctx, provider, 'authFunctionName')
-      return (body) => loginWithCustomFunction(ctx, provider, body)
+      return external(ctx, (body) => customFunctionIdentity(ctx, provider, body))
     case 'custom-token': {
       const verify = await createCustomTokenVerifier(provider, {
         secret: (name) => ctx.secret(name),
         clock: ctx.clock,
       })
-      return async (body) => {
+      return external(ctx, async (body) => {
         const token = requireString(body, 'token')
         let identity
         try {
@@ -64,13 +105,26 @@ const handlerFor = async (ctx: ServerContext, provider: ProviderConfig): Promise
             `invalid custom auth token: ${(error as Error).message}`,
           )
         }
-        return findOrCreateUser(ctx.store, ctx.clock, {
+        return {
           providerType: 'custom-token',
           providerId: provider.name,
           externalId: identity.externalId,
           data: identity.data,
           providerData: identity.data,
-        })
+        }
+      })
+    }
+    case 'oauth2-google':
+    case 'oauth2-apple':
+    case 'oauth2-facebook':
+    case 'oauth2-oidc': {
+      const oauth = createOAuthProvider(
+        oauthSettings(provider, (name) => ctx.secret(name)),
+        ctx.clock,
+      )
+      return {
+        ...external(ctx, (body) => oauth.identityFromCredentials(body).catch(oauthRefusal)),
+        oauth,
       }
     }
     default:

@@ -2,8 +2,7 @@ import { ObjectId } from 'bson'
 import type { ProviderConfig } from '../appFolder/AppConfig'
 import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { ServerContext } from '../ServerContext'
-import type { LoginSubject } from './LoginSubject'
-import { findOrCreateUser } from './users'
+import type { NewIdentity } from './users'
 
 const messageOf = (error: unknown): string =>
   typeof error === 'object' && error !== null && 'message' in error
@@ -28,14 +27,14 @@ const readResult = (result: unknown): { id: string; name?: string } => {
 
 /**
  * The `custom-function` provider: runs `config.authFunctionName` as the system user with the login
- * payload (the body without `options`); the external id it returns names the user. A thrown error
- * is a 401 carrying its message, as App Services did (docs/protocol.md §13).
+ * payload (the body without `options`); the external id it returns names the user's identity. A
+ * thrown error is a 401 carrying its message, as App Services did (docs/protocol.md §13).
  */
-export const loginWithCustomFunction = async (
+export const customFunctionIdentity = async (
   ctx: ServerContext,
   provider: ProviderConfig,
   body: Record<string, unknown>,
-): Promise<LoginSubject> => {
+): Promise<NewIdentity> => {
   const name = provider.config.authFunctionName as string
   const { options: _options, ...payload } = body
   let result: unknown
@@ -46,10 +45,10 @@ export const loginWithCustomFunction = async (
   }
   const { id, name: displayName } = readResult(result)
   if (id === '' || id.length > 256) throw refused('the returned id must have 1 to 256 characters')
-  return findOrCreateUser(ctx.store, ctx.clock, {
+  return {
     providerType: 'custom-function',
     providerId: provider.name,
     externalId: id,
     ...(displayName ? { data: { name: displayName }, providerData: { name: displayName } } : {}),
-  })
+  }
 }

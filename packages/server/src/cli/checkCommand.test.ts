@@ -13,7 +13,7 @@ describe('custom-data-server check', () => {
     expect(stdout).toContain('client App ID: unsupported-app-abcde')
     // What runs.
     expect(stdout).toMatch(
-      /auth providers\s+anon-user \(disabled: oauth2-google, oauth2-apple, custom-token\)/,
+      /auth providers\s+anon-user \(disabled: oauth2-google, oauth2-apple, custom-token, oauth2-twitter, oauth2-github\)/,
     )
     expect(stdout).toMatch(/collection rules\s+mongodb-atlas: shop\.carts, shop\.orders/)
     // Each unsupported part once, with where and how many; the disabled trigger is not counted.
@@ -39,13 +39,13 @@ describe('custom-data-server check', () => {
     expect(warnings).toContain(
       'functions/utils/adminA.js runs as system and clients may call it: it bypasses every rule for every user; make it private and call it from an application-auth function (and 2 more like it: functions/utils/adminB.js, functions/utils/adminC.js)',
     )
-    expect(warnings).toContain('(and 1 more like it: "oauth2-apple")')
+    expect(warnings).toContain('(and 1 more like it: "oauth2-github")')
     expect(warnings).toContain('(and 1 more like it: functions/forgotten.js)')
     expect(warnings).toContain(
       'shop/carts/rules.json: no roles, and no default roles to fall back to',
     )
     expect(warnings).toContain(
-      '1 secret without a value: jwtKey (custom-token provider "custom-token" disabled). Set SECRET_JWTKEY',
+      '3 secrets without a value: googleClientSecret (oauth2-google provider "oauth2-google" disabled); appleClientSecret (oauth2-apple provider "oauth2-apple" disabled); jwtKey (custom-token provider "custom-token" disabled). Set SECRET_GOOGLECLIENTSECRET, SECRET_APPLECLIENTSECRET, SECRET_JWTKEY',
     )
     expect(stdout.trim().endsWith('would start')).toBe(true)
   })

@@ -53,6 +53,8 @@ export class ServiceError extends Error {
   retryAfterSeconds: number | undefined
   /** Extra fields of the error body, e.g. `{ reason: 'length' }`. */
   details: Readonly<Record<string, unknown>> | undefined
+  /** The HTTP status when it must differ from the code's own (`http/statusOf.ts`). */
+  status: number | undefined
 
   constructor(code: ErrorCode, message: string) {
     super(message)
@@ -63,6 +65,16 @@ export class ServiceError extends Error {
   /** Adds a `Retry-After` header to the answer. */
   withRetryAfter(seconds: number): this {
     this.retryAfterSeconds = Math.max(1, Math.ceil(seconds))
+    return this
+  }
+
+  /**
+   * Answers with another HTTP status than the code's. Only for an App Services code whose usual
+   * status would make clients misbehave: 401 `InvalidSession` sends realm-web into an endless
+   * refresh-and-retry loop (docs/protocol.md §9.2) when it is not about the token.
+   */
+  withStatus(status: number): this {
+    this.status = status
     return this
   }
 

@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Logger } from 'pino'
 import { ErrorCode, isServiceError } from '../errors/ServiceError'
 import { statusOf } from './statusOf'
@@ -46,7 +47,7 @@ export const handleError =
       }
       return c.json(
         { ...error.details, error: error.message, error_code: error.code },
-        statusOf(error.code),
+        (error.status as ContentfulStatusCode | undefined) ?? statusOf(error.code),
       )
     }
     if (error instanceof HTTPException) {

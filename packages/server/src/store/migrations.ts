@@ -168,4 +168,38 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX documents_db_coll_seq ON documents (db, coll, seq);
     `,
   },
+  {
+    version: 120,
+    name: 'OAuth: redirect flows in progress, and whether a user ever logged in',
+    sql: /* sql */ `
+      -- One row per sign-in through a provider's page (docs/protocol.md §3.6), keyed by the SHA-256
+      -- of the state sent to the provider; used once. browser_hash is the SHA-256 of a cookie the
+      -- browser that started the flow holds: the callback must come from that browser.
+      CREATE TABLE oauth_flows (
+        id text PRIMARY KEY,
+        provider text NOT NULL,
+        client_state text NOT NULL,
+        redirect_uri text NOT NULL,
+        callback_uri text NOT NULL,
+        code_verifier text NOT NULL,
+        nonce text NOT NULL,
+        device_id text NOT NULL,
+        rotating boolean NOT NULL DEFAULT false,
+        link_user_id text REFERENCES users (id) ON DELETE CASCADE,
+        link_session_id text,
+        browser_hash text NOT NULL,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        used_at timestamptz
+      );
+      CREATE INDEX oauth_flows_expires_at ON oauth_flows (expires_at);
+
+      -- Set at every login. A user created by confirming an email/password account is null here
+      -- until its first login: until then its identity may still be linked to another user, as
+      -- App Services (which created the user at the first login) allowed. Users from before this
+      -- migration count as logged in.
+      ALTER TABLE users ADD COLUMN last_login_at timestamptz;
+      UPDATE users SET last_login_at = created_at;
+    `,
+  },
 ]
