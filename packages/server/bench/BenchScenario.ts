@@ -32,7 +32,8 @@ export interface BenchScenario {
   readonly unit: string
   /** The order scenarios run in (low first); state left by one must not skew the next. */
   readonly order?: number
-  prepare(target: BenchTarget): Promise<readonly BenchRequest[]>
+  /** Absent for a scenario measured in process only (`inProcess`). */
+  prepare?(target: BenchTarget): Promise<readonly BenchRequest[]>
   /**
    * Optional figures measured in process in the same run (a worker round trip, a query), printed
    * under the table next to the HTTP numbers.

@@ -293,6 +293,7 @@ const main = async () => {
       try {
         const target = targetFor(url, 'preferences-demo', store.kind)
         for (const scenario of scenarios) {
+          if (!scenario.prepare) continue
           const requests = await scenario.prepare(target)
           rows.push({ name: scenario.name, unit: scenario.unit, ...(await run(url, requests)) })
         }

@@ -5,6 +5,7 @@ import type { TokenService } from './auth/createTokenService'
 import type { Mailer } from './auth/Mailer'
 import type { Clock } from './Clock'
 import type { CollectionProvider } from './collection/createCollectionProvider'
+import type { ChangeFeed } from './feed/createChangeFeed'
 import type { FunctionRunner } from './functions/FunctionRunner'
 import type { AccountBackoffRules } from './auth/accountBackoff'
 import type { RateLimiter } from './http/createRateLimiter'
@@ -28,6 +29,8 @@ export interface ServerSettings {
   readonly sessionIdleTimeout: number | null
   /** Largest custom-data document carried in a token, in bytes of JSON (§17.4). */
   readonly customDataMaxBytes: number
+  /** How long the change feed keeps events every registered consumer has passed, in seconds. */
+  readonly changeRetentionSeconds: number
   /** Peers whose `X-Forwarded-For` is believed for rate limiting. Empty: none. */
   readonly trustedProxies: ReadonlySet<string>
   /** The origin clients are sent to by location discovery; null: worked out per request. */
@@ -47,6 +50,8 @@ export interface ServerContext {
   readonly functions: FunctionRunner
   /** Opens collections with the caller's rules: for function code and realm-web's `mongoClient`. */
   readonly collections: CollectionProvider
+  /** Every change to a document, in commit order: for triggers, live streams, refreshed tokens. */
+  readonly feed: ChangeFeed
   readonly clock: Clock
   readonly logger: Logger
   readonly settings: ServerSettings

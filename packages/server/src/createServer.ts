@@ -19,6 +19,7 @@ import type { SigningKeySource } from './auth/signingKeys'
 import { systemClock, type Clock } from './Clock'
 import { createLogger } from './createLogger'
 import { createCollectionProvider } from './collection/createCollectionProvider'
+import { createChangeFeed, DEFAULT_CHANGE_RETENTION_SECONDS } from './feed/createChangeFeed'
 import { ensureUserIdIndex } from './collection/userIdIndex'
 import { createFunctionRuntime, type FunctionLimits } from './functions/createFunctionRuntime'
 import { resolveValues } from './functions/resolveValues'
@@ -82,6 +83,12 @@ export interface CreateServerOptions {
   readonly sessionIdleTimeout?: number | null
   /** Largest custom-data document put in a token, in bytes of JSON. Default 16 KiB. */
   readonly customDataMaxBytes?: number
+  /**
+   * How long the change feed keeps an event once every registered consumer (trigger) has passed
+   * it, in seconds: how far a live stream or a `watch()` may fall behind and still resume.
+   * Default 3600.
+   */
+  readonly changeRetention?: number
   /** Largest request body in bytes. Default 1 MiB. */
   readonly maxBodyBytes?: number
   /**
@@ -151,6 +158,7 @@ export interface CustomDataServer {
 
 const API = '/api/client/v2.0'
 const HOUR_MS = 60 * 60 * 1000
+const PRUNE_INTERVAL_MAX_MS = 10 * 60 * 1000
 
 const secretFromEnvironment = (name: string): string | undefined =>
   process.env[`SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`]
@@ -181,6 +189,7 @@ const settingsOf = (options: CreateServerOptions): ServerSettings => ({
   rotationGraceSeconds: options.rotationGraceSeconds ?? 10,
   sessionIdleTimeout: options.sessionIdleTimeout ?? null,
   customDataMaxBytes: options.customDataMaxBytes ?? 16 * 1024,
+  changeRetentionSeconds: options.changeRetention ?? DEFAULT_CHANGE_RETENTION_SECONDS,
   trustedProxies: new Set(options.trustedProxies ?? []),
   publicUrl: options.publicUrl === undefined ? null : publicUrlOf(options.publicUrl),
   passwordMinLength: options.passwordMinLength ?? 8,
@@ -223,6 +232,11 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
   })
   const rotationSecret = await loadServerSecret(store, clock, 'refresh-token-rotation')
   const values = resolveValues(app, secret)
+  const feed = createChangeFeed({
+    store,
+    retentionSeconds: settings.changeRetentionSeconds,
+    onError: (error) => logger.error({ err: error }, 'the change feed failed to wake its readers'),
+  })
   // Rules call functions (%function) through the runtime built below, each call under its own
   // time limit: the collection layer only gets this callback.
   const runtime: { current?: FunctionRunner } = {}
@@ -231,10 +245,13 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
     timeLimitMs: options.ruleFunctionTimeLimitMs ?? 5_000,
   })
   const collections = createCollectionProvider({
-    app,
+    dataSources: app.dataSources,
+    customData: app.customUserData,
     store,
     values,
     customDataMaxBytes: settings.customDataMaxBytes,
+    announce: () => feed.announce(),
+    environment: app.environment as unknown as Readonly<Record<string, unknown>>,
     callFunction,
   })
   if (app.customUserData) await ensureUserIdIndex(store, app.customUserData.userIdField)
@@ -254,6 +271,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
     tokens,
     functions,
     collections,
+    feed,
     clock,
     logger,
     settings,
@@ -342,11 +360,25 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
   void cleanup()
   const cleanupTimer = setInterval(() => void cleanup(), HOUR_MS)
   cleanupTimer.unref()
+  // Pruning the change feed: twice per retention window, at most every 10 minutes.
+  const prune = () =>
+    feed
+      .prune()
+      .catch((error: unknown) =>
+        logger.warn({ err: error }, 'pruning the change feed failed; will retry'),
+      )
+  const pruneTimer = setInterval(
+    () => void prune(),
+    Math.min(PRUNE_INTERVAL_MAX_MS, Math.max(1000, settings.changeRetentionSeconds * 500)),
+  )
+  pruneTimer.unref()
 
   return {
     fetch: async (request, env) => hono.fetch(request, env),
     close: async () => {
       clearInterval(cleanupTimer)
+      clearInterval(pruneTimer)
+      await feed.close()
       await functions.close()
     },
     context,

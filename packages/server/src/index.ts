@@ -22,7 +22,10 @@ export type {
   ProviderConfig,
 } from './appFolder/AppConfig'
 export type { AppFolderCheck, LoadAppFolderOptions } from './appFolder/loadAppFolder'
-export type { Store, Queryable } from './store/Store'
+export type { Store, Queryable, NotificationListener } from './store/Store'
+export type { ChangeFeed, FeedCursors } from './feed/createChangeFeed'
+export type { ChangeEvent, OperationType, ResumeToken, UpdateDescription } from './feed/ChangeEvent'
+export type { FeedPosition } from './feed/FeedPosition'
 export type { StoreOptions } from './store/openStore'
 export type { Clock } from './Clock'
 export type { ServerContext, ServerSettings } from './ServerContext'

@@ -1,22 +1,21 @@
-import { randomBytes } from 'node:crypto'
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import pg from 'pg'
 import { loadAppFolder } from '../../src/appFolder/loadAppFolder'
 import { createCollection } from '../../src/collection/createCollection'
 import { createCollectionProvider } from '../../src/collection/createCollectionProvider'
 import { ensureUserIdIndex } from '../../src/collection/userIdIndex'
 import { createLogger } from '../../src/createLogger'
+import { createChangeFeed } from '../../src/feed/createChangeFeed'
 import {
   createFunctionRuntime,
   DEFAULT_FUNCTION_LIMITS,
 } from '../../src/functions/createFunctionRuntime'
 import type { FunctionUser } from '../../src/functions/FunctionRunner'
 import { installedModulesApp } from '../../src/functions/modulesAppFixture'
-import { openStore, type StoreOptions } from '../../src/store/openStore'
 import type { BenchFigure, BenchScenario } from '../BenchScenario'
+import { scratchStore } from '../scratchStore'
 
 const API = '/api/client/v2.0'
 const NOOP = 'exports = function () { return null }\n'
@@ -48,27 +47,6 @@ const user = (id: string): FunctionUser => ({
   custom_data: {},
   identities: [],
 })
-
-/** A fresh store of the kind under test, and how to throw it away. */
-const scratchStore = async (kind: 'pglite' | 'postgres') => {
-  if (kind === 'pglite') {
-    const store = await openStore({ dataDir: ':memory:' })
-    return { store, dispose: () => store.close() }
-  }
-  const databaseUrl = process.env.DATABASE_URL as string
-  const schema = `bench_fn_${randomBytes(4).toString('hex')}`
-  const store = await openStore({ databaseUrl, schema } satisfies StoreOptions)
-  return {
-    store,
-    async dispose() {
-      await store.close()
-      const client = new pg.Client({ connectionString: databaseUrl })
-      await client.connect()
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-      await client.end()
-    },
-  }
-}
 
 /**
  * `functions/call` of the seed's `writeCustomUserData` (upsert of the caller's own document, then
@@ -113,11 +91,15 @@ export const scenario: BenchScenario = {
     if (!custom) throw new Error('the demo app has no custom user data')
     await ensureUserIdIndex(store, custom.userIdField)
     const values = {}
+    // Wired as the server wires it: the change feed's readers woken after each commit.
+    const feed = createChangeFeed({ store })
     const collections = createCollectionProvider({
-      app,
+      dataSources: app.dataSources,
+      customData: custom,
       store,
       values,
       customDataMaxBytes: 16 * 1024,
+      announce: () => feed.announce(),
     })
     const logger = createLogger('silent')
     const runtime = await createFunctionRuntime({ app, collections, logger, values })
@@ -153,6 +135,7 @@ export const scenario: BenchScenario = {
         db: custom.databaseName,
         coll: custom.collectionName,
         userIdField: custom.userIdField,
+        announce: () => feed.announce(),
       })
       const bare = await timeEach(WRITES, (i) =>
         direct.updateOne(
@@ -203,6 +186,7 @@ export const scenario: BenchScenario = {
     } finally {
       await runtime.close()
       await withModules.close()
+      await feed.close()
       await dispose()
       await rm(appDir, { recursive: true, force: true })
       await modulesApp.remove()

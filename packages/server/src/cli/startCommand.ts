@@ -31,6 +31,7 @@ const OPTIONS = {
   'public-url': { type: 'string' },
   'rate-limits': { type: 'string' },
   'drain-timeout': { type: 'string' },
+  'change-retention': { type: 'string' },
   static: { type: 'string' },
   'app-id': { type: 'string' },
   'strict-secrets': { type: 'boolean' },
@@ -57,6 +58,8 @@ ${STORE_OPTIONS_USAGE}
                                  (answered by location discovery)
   --rate-limits <on|off>         per-IP and per-account login limits (on)       RATE_LIMITS
   --drain-timeout <ms>           how long shutdown waits for requests (10000)   DRAIN_TIMEOUT_MS
+  --change-retention <s>         keep change-feed events this long once every   CHANGE_RETENTION
+                                 trigger has passed them (default 3600)
   --static <folder>              also serve this built web app (its index.html  STATIC_DIR
                                  for unknown pages); API routes keep priority
   --app-id <id>                  the client App ID to answer to; the folder's   APP_ID
@@ -104,6 +107,11 @@ const serverOptionsOf = (
     values['refresh-token-lifetime'] ?? env('REFRESH_TOKEN_LIFETIME'),
     [1_800, 5 * 365 * 86_400],
   )
+  const changeRetention = integer(
+    '--change-retention',
+    values['change-retention'] ?? env('CHANGE_RETENTION'),
+    [0, 365 * 86_400],
+  )
   const signing = signingOf(values)
   const publicUrl = values['public-url'] ?? env('PUBLIC_URL')
   if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/i.test(publicUrl)) {
@@ -118,6 +126,7 @@ const serverOptionsOf = (
     ...(refreshLifetime !== undefined ? { refreshTokenLifetime: refreshLifetime } : {}),
     ...(rotation ? { refreshTokenRotation: rotation as 'optional' | 'required' } : {}),
     ...(rateLimits === 'off' ? { rateLimits: false as const } : {}),
+    ...(changeRetention !== undefined ? { changeRetention } : {}),
     trustedProxies: trusted,
   }
 }

@@ -21,15 +21,21 @@ export type WriteLock =
 export const lockCollection = async (
   tx: Queryable,
   target: { readonly db: string; readonly coll: string; readonly lock: WriteLock },
+  /** More SQL expressions to evaluate in the same statement (no round trip of their own). */
+  also: readonly string[] = [],
 ): Promise<void> => {
   const { db, coll, lock } = target
   const collection = JSON.stringify([db, coll])
+  const select = (locks: string) => ['SELECT ' + locks, ...also].join(', ')
   if (lock.kind === 'exclusive') {
-    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [COLLECTION_SPACE, collection])
+    await tx.query(select('pg_advisory_xact_lock($1, hashtext($2))'), [
+      COLLECTION_SPACE,
+      collection,
+    ])
     return
   }
   if (lock.kind === 'shared') {
-    await tx.query('SELECT pg_advisory_xact_lock_shared($1, hashtext($2))', [
+    await tx.query(select('pg_advisory_xact_lock_shared($1, hashtext($2))'), [
       COLLECTION_SPACE,
       collection,
     ])
@@ -37,7 +43,9 @@ export const lockCollection = async (
   }
   // One statement, one round trip: the collection (shared) first, then the key.
   await tx.query(
-    'SELECT pg_advisory_xact_lock_shared($1, hashtext($2)), pg_advisory_xact_lock($3, hashtext($4))',
+    select(
+      'pg_advisory_xact_lock_shared($1, hashtext($2)), pg_advisory_xact_lock($3, hashtext($4))',
+    ),
     [COLLECTION_SPACE, collection, KEY_SPACE, JSON.stringify([db, coll, lock.key])],
   )
 }

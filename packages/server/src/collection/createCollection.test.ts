@@ -573,7 +573,10 @@ describe.each(testStores())('the collection API on $kind', (storeKind) => {
     it('refuses what MongoDB refuses, with its reasons', async () => {
       const docs = collection()
       await docs.insertOne({ _id: 1, name: 'x', list: 'not an array' })
-      await expect(docs.updateOne({ _id: 1 }, { name: 'y' })).rejects.toThrow('update operators')
+      await expect(docs.updateOne({ _id: 1 }, { $set: { a: 1 }, name: 'y' })).rejects.toThrow(
+        'mixes update operators and fields',
+      )
+      await expect(docs.updateOne({ _id: 1 }, {})).rejects.toThrow('update operators')
       await expect(docs.updateOne({ _id: 1 }, { $rename: 'bad' })).rejects.toThrow(
         'the argument of $rename must be an object',
       )
@@ -717,6 +720,121 @@ describe.each(testStores())('the collection API on $kind', (storeKind) => {
     })
   })
 
+  // realm-js packages/realm-web-integration-tests/src/remote-mongodb-service.test.ts: App Services
+  // accepted a plain document in updateOne, updateMany and findOneAndUpdate and replaced with it.
+  describe('updates without operators replace, as App Services did', () => {
+    const people = async () => {
+      const docs = collection()
+      await docs.insertMany([
+        { runId: 1, name: 'Alice', hiddenField: 'very-secret' },
+        { runId: 1, name: 'Bob', hiddenField: 'very-secret' },
+        { runId: 1, name: 'Charlie', hiddenField: 'very-secret' },
+      ])
+      return docs
+    }
+
+    it('updateOne replaces the first match, keeping its _id ("can update a document")', async () => {
+      const docs = await people()
+      const alice = await docs.findOne({ name: 'Alice' })
+      expect(await docs.updateOne({ runId: 1, name: 'Alice' }, { name: 'Alison' })).toEqual({
+        matchedCount: 1,
+        modifiedCount: 1,
+      })
+      expect(await docs.findOne({ _id: alice?._id })).toEqual({ _id: alice?._id, name: 'Alison' })
+    })
+
+    it('updateMany replaces every match ("can update many documents")', async () => {
+      const docs = await people()
+      expect(await docs.updateMany({ runId: 1 }, { hiddenField: 'same secret' })).toEqual({
+        matchedCount: 3,
+        modifiedCount: 3,
+      })
+      expect(await docs.find({}, { projection: { _id: 0 } })).toEqual([
+        { hiddenField: 'same secret' },
+        { hiddenField: 'same secret' },
+        { hiddenField: 'same secret' },
+      ])
+    })
+
+    it('an upsert inserts the replacement alone ("upserts ... when updating", one and many)', async () => {
+      const docs = await people()
+      for (const action of ['updateOne', 'updateMany'] as const) {
+        const result = await docs[action](
+          { runId: 1, name: `Dennis ${action}` },
+          { runId: 1, name: `Dennis ${action}` },
+          { upsert: true },
+        )
+        expect(result).toEqual({
+          matchedCount: 0,
+          modifiedCount: 0,
+          upsertedId: expect.any(ObjectId),
+        })
+        expect(await docs.findOne({ _id: result.upsertedId })).toEqual({
+          _id: result.upsertedId,
+          runId: 1,
+          name: `Dennis ${action}`,
+        })
+      }
+      // Nothing of the filter but its _id goes into the inserted document.
+      expect(
+        await docs.findOneAndUpdate(
+          { runId: 1, name: 'Nobody' },
+          { name: 'Dennis', hiddenField: 'a hidden value' },
+          { upsert: true, returnNewDocument: true },
+        ),
+      ).toEqual({ _id: expect.any(ObjectId), name: 'Dennis', hiddenField: 'a hidden value' })
+      await docs.updateOne({ _id: 'chosen', runId: 1 }, { name: 'E' }, { upsert: true })
+      expect(await docs.findOne({ _id: 'chosen' })).toEqual({ _id: 'chosen', name: 'E' })
+    })
+
+    it('findOneAndUpdate answers the replaced document, projected ("can find and update a document")', async () => {
+      const docs = await people()
+      expect(
+        await docs.findOneAndUpdate(
+          { runId: 1, name: 'Bob' },
+          { name: 'Bobby' },
+          { projection: { name: 1 }, returnNewDocument: true },
+        ),
+      ).toEqual({ _id: expect.any(ObjectId), name: 'Bobby' })
+    })
+
+    it('refuses a replacement that would change _id, and changes nothing', async () => {
+      const docs = await people()
+      await expect(docs.updateMany({ runId: 1 }, { _id: 'mine', name: 'x' })).rejects.toThrow(
+        'the _id field cannot be changed',
+      )
+      expect(await docs.count({ runId: 1 })).toBe(3)
+    })
+  })
+
+  describe('field order', () => {
+    it('keeps the written order of fields, where jsonb would sort them by length', async () => {
+      const docs = collection()
+      const written = { _id: 1, zebra: 1, a: { yy: 1, b: 2 }, mm: [{ long: 1, s: 2 }], q: null }
+      await docs.insertOne(written)
+      const order = (doc: unknown) => JSON.stringify(doc)
+      expect(order(await docs.findOne({ _id: 1 }))).toBe(order(written))
+      // An update keeps the order and appends new fields, as MongoDB does.
+      await docs.updateOne({ _id: 1 }, { $set: { 'a.c': 3, added: true, zebra: 2 } })
+      expect(order(await docs.findOne({ _id: 1 }))).toBe(
+        order({
+          _id: 1,
+          zebra: 2,
+          a: { yy: 1, b: 2, c: 3 },
+          mm: [{ long: 1, s: 2 }],
+          q: null,
+          added: true,
+        }),
+      )
+      await docs.replaceOne({ _id: 1 }, { second: 1, first: 2 })
+      expect(Object.keys((await docs.findOne({ _id: 1 })) ?? {})).toEqual([
+        '_id',
+        'second',
+        'first',
+      ])
+    })
+  })
+
   describe('BSON types', () => {
     it('round-trip ObjectId, Date, Long, Decimal128, Timestamp and Binary exactly', async () => {
       const docs = collection()
@@ -808,18 +926,6 @@ describe.each(testStores())('the collection API on $kind', (storeKind) => {
         ),
       )
       expect(await docs.find()).toEqual([{ _id: 'same', n: 20 }])
-    })
-
-    it('tells the write listener once a write commits, and not for a no-op', async () => {
-      const events: unknown[] = []
-      const docs = collection({ onWrite: (event) => events.push(event) })
-      await docs.insertOne({ _id: 'a', n: 1 })
-      await docs.updateOne({ _id: 'a' }, { $set: { n: 1 } })
-      await docs.updateOne({ _id: 'a' }, { $set: { n: 2 } })
-      expect(events).toEqual([
-        { db: 'test', coll: expect.any(String), ids: ['a'] },
-        { db: 'test', coll: expect.any(String), ids: ['a'] },
-      ])
     })
 
     it('refuses a custom-data document over the token size limit and stores nothing', async () => {

@@ -1,7 +1,7 @@
 import { EJSON } from 'bson'
 import { resolve } from 'mingo/util'
-import type { WriteEvent } from '../functions/FunctionRunner'
 import { encodeRelaxed } from '../ejson/ejsonCodec'
+import { writeSettingsSql } from '../feed/writeSettings'
 import type { Queryable, Store } from '../store/Store'
 import { applyUpdate } from './applyUpdate'
 import { systemAccess, type CollectionAccess } from './CollectionAccess'
@@ -22,9 +22,7 @@ import { narrowFilter } from './narrowFilter'
 import { upsertSeed } from './upsertSeed'
 import { validateDocument } from './validateDocument'
 import { isPlainObject } from './isPlainObject'
-
-/** Called after a write commits, with the collection and the `_id`s of the documents it changed. */
-export type WriteListener = (event: WriteEvent) => void
+import { isReplacementUpdate } from './isReplacementUpdate'
 
 export interface FindOptions {
   projection?: Document
@@ -122,8 +120,6 @@ export interface CollectionOptions {
   readonly coll: string
   /** Who is asking: rules for a user, `systemAccess` (the default) for the server and system functions. */
   readonly access?: CollectionAccess
-  /** Told after each write that changed something. */
-  readonly onWrite?: WriteListener
   /**
    * Set on the custom-data collection: filters on this field use its expression index, and
    * writers of one user's document take turns, so concurrent upserts never create two.
@@ -136,6 +132,12 @@ export interface CollectionOptions {
   readonly maxDocumentBytes?: number
   /** The time `$currentDate` writes. Default: the system clock. */
   readonly now?: () => Date
+  /**
+   * Called after a write that changed documents commits (the change feed's `announce`, which
+   * wakes its readers in every process). Without it, the feed's trigger notifies inside the
+   * write's transaction instead, which serialises the commits of concurrent writers.
+   */
+  readonly announce?: () => void
 }
 
 /** MongoDB's document size limit. */
@@ -165,10 +167,16 @@ interface Modification {
   readonly after: Document | null
 }
 
-interface WriteOutcome<T> {
-  readonly result: T
-  readonly touched: readonly unknown[]
+/** How a write runs (see `write`). */
+interface WriteOptions<T> {
+  /** Whether the committed result changed a document. */
+  readonly changed: (result: T) => boolean
+  /** Every update in it replaces whole documents: the feed records them as `replace`. */
+  readonly replacing?: boolean
 }
+
+const modified = (modification: Modification): boolean =>
+  modification.result.modifiedCount > 0 || modification.result.upsertedId !== undefined
 
 /** An upsert lost a race on the primary key: run it again, it will now find the document. */
 class UpsertConflict extends Error {}
@@ -208,7 +216,7 @@ const sameValue = (a: unknown, b: unknown): boolean => idKey(a) === idKey(b)
 
 /** Creates the collection `coll` of database `db` for one caller. Filters and updates are MongoDB's, evaluated by mingo. */
 export const createCollection = (options: CollectionOptions): Collection => {
-  const { store, db, coll, onWrite, userIdField } = options
+  const { store, db, coll, userIdField, announce } = options
   const access = options.access ?? systemAccess
   const now = options.now ?? (() => new Date())
   const namespace = `${db}.${coll}`
@@ -245,15 +253,16 @@ export const createCollection = (options: CollectionOptions): Collection => {
     let after: string | undefined
     for (;;) {
       const rows = await q.query<{ id: string; doc: unknown; seq: string | number | bigint }>(
-        `SELECT id, doc, seq FROM documents WHERE ${where}` +
+        // doc_text keeps the fields in their written order; doc (jsonb) is the queried form.
+        `SELECT id, coalesce(doc_text, doc::text) AS doc, seq FROM documents WHERE ${where}` +
           (after === undefined ? '' : ` AND seq > ${afterParam}`) +
           ` ORDER BY seq${batched ? ` LIMIT ${LOAD_BATCH_ROWS}` : ''}${forUpdate ? ' FOR UPDATE' : ''}`,
         [db, coll, ...narrowing.params, ...(after === undefined ? [] : [after])],
       )
       for (const row of rows) {
         const doc = fromStored(row.doc)
-        // Filters match what the caller may see: a field it may not read cannot be probed.
-        // Rules answer at once unless one calls a function: no await (a tick) per row then.
+        // Filters match what the caller may see: a field it may not read cannot be probed. Rules
+        // answer at once unless one calls a function: no await (a tick) per row then.
         const decision = access.read(doc)
         const visible = decision instanceof Promise ? await decision : decision
         if (!visible) continue
@@ -305,12 +314,11 @@ export const createCollection = (options: CollectionOptions): Collection => {
     const stored = checkStorable(doc)
     if (!(await access.canInsert(doc))) throw denied('insert')
     try {
-      await tx.query('INSERT INTO documents (db, coll, id, doc) VALUES ($1, $2, $3, $4::jsonb)', [
-        db,
-        coll,
-        idKey(doc._id),
-        stored,
-      ])
+      await tx.query(
+        // $4 is text, so doc_text gets the very string; jsonb would answer its own key order.
+        'INSERT INTO documents (db, coll, id, doc, doc_text) VALUES ($1, $2, $3, $4::text::jsonb, $4::text)',
+        [db, coll, idKey(doc._id), stored],
+      )
     } catch (error) {
       if (pgCode(error) !== '23505') throw error
       if (upserting) throw new UpsertConflict()
@@ -323,12 +331,10 @@ export const createCollection = (options: CollectionOptions): Collection => {
   const updateRow = async (tx: Queryable, row: Row, after: Document): Promise<void> => {
     const stored = checkStorable(after)
     if (!(await access.canUpdate(row.full, after))) throw denied('update')
-    await tx.query('UPDATE documents SET doc = $4::jsonb WHERE db = $1 AND coll = $2 AND id = $3', [
-      db,
-      coll,
-      row.id,
-      stored,
-    ])
+    await tx.query(
+      'UPDATE documents SET doc = $4::text::jsonb, doc_text = $4::text WHERE db = $1 AND coll = $2 AND id = $3',
+      [db, coll, row.id, stored],
+    )
   }
 
   const deleteRow = async (tx: Queryable, row: Row): Promise<void> => {
@@ -358,21 +364,24 @@ export const createCollection = (options: CollectionOptions): Collection => {
 
   /**
    * Runs one write in a transaction under its lock, retrying the races PostgreSQL reports
-   * (deadlock, serialization failure, an upsert beaten to the insert), and tells `onWrite` once
-   * it has committed.
+   * (deadlock, serialization failure, an upsert beaten to the insert). The change feed records
+   * what it changed in the same transaction (the `documents` trigger), so a write that rolls
+   * back leaves no event; once it has committed, `announce` wakes the feed's readers.
    */
   const write = async <T>(
     lock: WriteLock,
-    run: (tx: Queryable) => Promise<WriteOutcome<T>>,
+    run: (tx: Queryable) => Promise<T>,
+    { changed, replacing = false }: WriteOptions<T>,
   ): Promise<T> => {
+    const settings = writeSettingsSql({ replacing, announced: announce !== undefined })
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const outcome = await store.transaction(async (tx) => {
-          await lockCollection(tx, { db, coll, lock })
+        const result = await store.transaction(async (tx) => {
+          await lockCollection(tx, { db, coll, lock }, settings)
           return run(tx)
         })
-        if (outcome.touched.length > 0) onWrite?.({ db, coll, ids: outcome.touched })
-        return outcome.result
+        if (announce && changed(result)) announce()
+        return result
       } catch (error) {
         if (attempt < MAX_ATTEMPTS && isRetryable(error)) continue
         if (error instanceof UpsertConflict) {
@@ -390,27 +399,25 @@ export const createCollection = (options: CollectionOptions): Collection => {
     opts.returnNewDocument === true || opts.returnDocument === 'after'
 
   /** The insert an upsert ends with when nothing matched. */
-  const upsertInsert = async (
-    tx: Queryable,
-    doc: Document,
-  ): Promise<WriteOutcome<Modification>> => {
+  const upsertInsert = async (tx: Queryable, doc: Document): Promise<Modification> => {
     await insertRow(tx, doc, true)
     return {
-      result: {
-        result: { matchedCount: 0, modifiedCount: 0, upsertedId: doc._id },
-        before: null,
-        after: await access.read(doc),
-      },
-      touched: [doc._id],
+      result: { matchedCount: 0, modifiedCount: 0, upsertedId: doc._id },
+      before: null,
+      after: await access.read(doc),
     }
   }
 
-  /** updateOne / updateMany / findOneAndUpdate share this. */
+  /**
+   * updateOne / updateMany / findOneAndUpdate share this. An update without operators replaces
+   * each document it matches, as App Services did (isReplacementUpdate.ts).
+   */
   const runUpdate = async (
     filterArg: unknown,
     update: unknown,
     opts: UpdateOptions & { sort?: unknown; many?: boolean },
   ): Promise<Modification> => {
+    if (isReplacementUpdate(update)) return runReplace(filterArg, update, opts)
     const many = opts.many === true
     const filter = checkFilter(filterArg)
     const sort = checkSort(opts.sort)
@@ -423,93 +430,108 @@ export const createCollection = (options: CollectionOptions): Collection => {
     }
     // Refuse a malformed update even when nothing matches, as MongoDB does.
     applyUpdate({}, update, { isInsert: true, now: now(), arrayFilters })
-    return write<Modification>(lockFor(filter), async (tx) => {
-      const targets = await loadTargets(tx, filter, { sort, many })
-      const touched: unknown[] = []
-      let first: { before: Document; after: Document } | undefined
-      for (const row of targets) {
-        const after = fromStored(row.stored)
-        const changed = applyUpdate(after, update, {
-          isInsert: false,
-          now: now(),
-          arrayFilters,
-          filter,
-        })
-        first ??= { before: row.doc, after }
-        if (!changed) continue
-        await updateRow(tx, row, after)
-        touched.push(after._id)
-      }
-      if (targets.length > 0 || !opts.upsert) {
-        const result = { matchedCount: targets.length, modifiedCount: touched.length }
-        const after = first ? await access.read(first.after) : null
-        return { result: { result, before: first?.before ?? null, after }, touched }
-      }
-      const seeded = upsertSeed(filter)
-      applyUpdate(seeded, update, { isInsert: true, now: now(), arrayFilters })
-      const doc = withId(seeded)
-      return upsertInsert(tx, doc)
-    })
+    return write(
+      lockFor(filter),
+      async (tx) => {
+        const targets = await loadTargets(tx, filter, { sort, many })
+        let modifiedCount = 0
+        let first: { before: Document; after: Document } | undefined
+        for (const row of targets) {
+          const after = fromStored(row.stored)
+          const changed = applyUpdate(after, update, {
+            isInsert: false,
+            now: now(),
+            arrayFilters,
+            filter,
+          })
+          first ??= { before: row.doc, after }
+          if (!changed) continue
+          await updateRow(tx, row, after)
+          modifiedCount += 1
+        }
+        if (targets.length > 0 || !opts.upsert) {
+          return {
+            result: { matchedCount: targets.length, modifiedCount },
+            before: first?.before ?? null,
+            // What the caller may see of the document after the change.
+            after: first ? await access.read(first.after) : null,
+          }
+        }
+        const seeded = upsertSeed(filter)
+        applyUpdate(seeded, update, { isInsert: true, now: now(), arrayFilters })
+        return upsertInsert(tx, withId(seeded))
+      },
+      { changed: modified },
+    )
   }
 
-  /** replaceOne / findOneAndReplace share this. */
+  /**
+   * replaceOne / findOneAndReplace share this, and the updates without operators: those may
+   * replace `many` documents (updateMany), each keeping its `_id`.
+   */
   const runReplace = async (
     filterArg: unknown,
     replacementArg: unknown,
-    opts: { upsert?: boolean; sort?: unknown },
+    opts: { upsert?: boolean; sort?: unknown; many?: boolean },
   ): Promise<Modification> => {
     const filter = checkFilter(filterArg)
     const replacement = checkReplacement(replacementArg)
     const sort = checkSort(opts.sort)
-    return write<Modification>(lockFor(filter), async (tx) => {
-      const [row] = await loadTargets(tx, filter, { sort, many: false })
-      if (row) {
-        if (replacement._id !== undefined && !sameValue(replacement._id, row.full._id)) {
-          throw mongoError(
-            `the _id field cannot be changed (replacing the document in ${namespace})`,
-          )
+    return write(
+      lockFor(filter),
+      async (tx) => {
+        const targets = await loadTargets(tx, filter, { sort, many: opts.many === true })
+        let modifiedCount = 0
+        let first: { before: Document; after: Document } | undefined
+        for (const row of targets) {
+          if (replacement._id !== undefined && !sameValue(replacement._id, row.full._id)) {
+            throw mongoError(
+              `the _id field cannot be changed (replacing the document in ${namespace})`,
+            )
+          }
+          const after = withId({ ...replacement, _id: row.full._id })
+          first ??= { before: row.doc, after }
+          if (toStored(after) === toStored(row.full)) continue
+          await updateRow(tx, row, after)
+          modifiedCount += 1
         }
-        const after = withId({ ...replacement, _id: row.full._id })
-        const changed = toStored(after) !== toStored(row.full)
-        if (changed) await updateRow(tx, row, after)
-        return {
-          result: {
-            result: { matchedCount: 1, modifiedCount: changed ? 1 : 0 },
-            before: row.doc,
-            after: await access.read(after),
-          },
-          touched: changed ? [row.full._id] : [],
+        if (targets.length > 0 || !opts.upsert) {
+          return {
+            result: { matchedCount: targets.length, modifiedCount },
+            before: first?.before ?? null,
+            // What the caller may see of the document after the change.
+            after: first ? await access.read(first.after) : null,
+          }
         }
-      }
-      if (!opts.upsert) {
-        const result = { matchedCount: 0, modifiedCount: 0 }
-        return { result: { result, before: null, after: null }, touched: [] }
-      }
-      const seededId = upsertSeed(filter)._id
-      const doc = withId(
-        replacement._id === undefined && seededId !== undefined
-          ? { _id: seededId, ...replacement }
-          : replacement,
-      )
-      return upsertInsert(tx, doc)
-    })
+        // A replacement upsert inserts the replacement alone, with the filter's _id if it names one.
+        const seededId = upsertSeed(filter)._id
+        const doc = withId(
+          replacement._id === undefined && seededId !== undefined
+            ? { _id: seededId, ...replacement }
+            : replacement,
+        )
+        return upsertInsert(tx, doc)
+      },
+      { changed: modified, replacing: true },
+    )
   }
 
   const runDelete = async (
     filterArg: unknown,
     many: boolean,
     sortArg?: unknown,
-  ): Promise<{ deleted: Document[] }> => {
+  ): Promise<Document[]> => {
     const filter = checkFilter(filterArg)
     const sort = checkSort(sortArg)
-    return write(lockFor(filter), async (tx) => {
-      const targets = await loadTargets(tx, filter, { sort, many })
-      for (const row of targets) await deleteRow(tx, row)
-      return {
-        result: { deleted: targets.map((row) => row.doc) },
-        touched: targets.map((row) => row.full._id),
-      }
-    })
+    return write(
+      lockFor(filter),
+      async (tx) => {
+        const targets = await loadTargets(tx, filter, { sort, many })
+        for (const row of targets) await deleteRow(tx, row)
+        return targets.map((row) => row.doc)
+      },
+      { changed: (deleted) => deleted.length > 0 },
+    )
   }
 
   const collection: Collection = {
@@ -580,10 +602,14 @@ export const createCollection = (options: CollectionOptions): Collection => {
     async insertOne(document) {
       if (!isPlainObject(document)) throw mongoError('insertOne needs a document (an object)')
       const doc = withId(document)
-      return write({ kind: 'shared' }, async (tx) => {
-        await insertRow(tx, doc, false)
-        return { result: { insertedId: doc._id }, touched: [doc._id] }
-      })
+      return write(
+        { kind: 'shared' },
+        async (tx) => {
+          await insertRow(tx, doc, false)
+          return { insertedId: doc._id }
+        },
+        { changed: () => true },
+      )
     },
 
     async insertMany(documents) {
@@ -592,11 +618,14 @@ export const createCollection = (options: CollectionOptions): Collection => {
       }
       if (!documents.every(isPlainObject)) throw mongoError('insertMany needs documents (objects)')
       const docs = documents.map(withId)
-      return write({ kind: 'shared' }, async (tx) => {
-        for (const doc of docs) await insertRow(tx, doc, false)
-        const ids = docs.map((doc) => doc._id)
-        return { result: { insertedIds: ids }, touched: ids }
-      })
+      return write(
+        { kind: 'shared' },
+        async (tx) => {
+          for (const doc of docs) await insertRow(tx, doc, false)
+          return { insertedIds: docs.map((doc) => doc._id) }
+        },
+        { changed: () => true },
+      )
     },
 
     async updateOne(filter, update, opts = {}) {
@@ -612,11 +641,11 @@ export const createCollection = (options: CollectionOptions): Collection => {
     },
 
     async deleteOne(filter) {
-      return { deletedCount: (await runDelete(filter, false)).deleted.length }
+      return { deletedCount: (await runDelete(filter, false)).length }
     },
 
     async deleteMany(filter) {
-      return { deletedCount: (await runDelete(filter, true)).deleted.length }
+      return { deletedCount: (await runDelete(filter, true)).length }
     },
 
     async findOneAndUpdate(filter, update, opts = {}) {
@@ -630,8 +659,8 @@ export const createCollection = (options: CollectionOptions): Collection => {
     },
 
     async findOneAndDelete(filter, opts = {}) {
-      const { deleted } = await runDelete(filter, false, opts.sort)
-      return answer(deleted[0] ?? null, opts.projection)
+      const [deleted] = await runDelete(filter, false, opts.sort)
+      return answer(deleted ?? null, opts.projection)
     },
   }
   return collection

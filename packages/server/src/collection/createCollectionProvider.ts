@@ -1,14 +1,18 @@
-import type { AppConfig } from '../appFolder/AppConfig'
-import type { FunctionUser } from '../functions/FunctionRunner'
 import type { Store } from '../store/Store'
 import { systemAccess, type CollectionAccess } from './CollectionAccess'
 import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import { invalidParameter } from './mongoError'
-import type { CollectionRules } from './CollectionRules'
+import type { CollectionRules, DataSource } from './CollectionRules'
 import { createRuleAccess } from './createRuleAccess'
-import { createCollection, type Collection, type WriteListener } from './createCollection'
+import { createCollection, type Collection } from './createCollection'
+import type { CustomDataLocation } from './CustomDataLocation'
 import { ownDocumentAccess } from './ownDocumentAccess'
 import type { RuleContext, RuleFunctionCaller } from './ruleExpression'
+
+/** The user rules are evaluated for (`%%user` in them): App Services' user object. */
+export interface CollectionUser {
+  readonly id: string
+}
 
 /** Who opens a collection, and for whom. */
 export interface CollectionRequest {
@@ -16,12 +20,11 @@ export interface CollectionRequest {
   readonly db: string
   readonly coll: string
   /** The user the rules are evaluated for; null for the system user. */
-  readonly user: FunctionUser | null
+  readonly user: CollectionUser | null
   /** System access bypasses every rule (`run_as_system` functions, the server's own calls). */
   readonly system: boolean
   /** `function`: an application-auth function; `client`: realm-web's `mongoClient`. */
   readonly caller: 'function' | 'client'
-  readonly onWrite?: WriteListener
   /** `%%request` for the rules: `context.request` of the HTTP request behind the operation. */
   readonly request?: Readonly<Record<string, unknown>>
 }
@@ -38,16 +41,23 @@ export interface CollectionProvider {
    * What rule expressions outside collections (`can_evaluate`) are evaluated against for this
    * caller: `%%user`, `%%values`, `%%environment`, `%%request`, and `%function`.
    */
-  ruleContext(user: FunctionUser | null, request?: Readonly<Record<string, unknown>>): RuleContext
+  ruleContext(user: CollectionUser | null, request?: Readonly<Record<string, unknown>>): RuleContext
 }
 
 export interface CollectionProviderOptions {
-  readonly app: AppConfig
   readonly store: Store
+  /** The app's MongoDB data sources and their rules, by service name (`data_sources/`). */
+  readonly dataSources: ReadonlyMap<string, DataSource>
+  /** Where custom user data lives; null when the app has none. */
+  readonly customData: CustomDataLocation | null
   /** `%%values` for rule expressions: the app's values, secrets resolved. */
   readonly values: Readonly<Record<string, unknown>>
   /** The custom-data document size limit (it travels in tokens), in bytes of JSON. */
   readonly customDataMaxBytes: number
+  /** Wakes the change feed's readers after a write commits (`ChangeFeed.announce`). */
+  readonly announce?: () => void
+  /** `%%environment` for rule expressions: `{ tag, values }`. */
+  readonly environment?: Readonly<Record<string, unknown>>
   /** Runs `%function` in rule expressions (with its own time limit); without it they deny. */
   readonly callFunction?: RuleFunctionCaller
 }
@@ -55,29 +65,29 @@ export interface CollectionProviderOptions {
 export const createCollectionProvider = (
   options: CollectionProviderOptions,
 ): CollectionProvider => {
-  const { app, store, values } = options
-  const custom = app.customUserData
+  const { dataSources, store, values } = options
+  const custom = options.customData
   const services = [
     ...new Set([
-      ...(app.dataSources.size > 0 ? app.dataSources.keys() : ['mongodb-atlas']),
+      ...(dataSources.size > 0 ? dataSources.keys() : ['mongodb-atlas']),
       ...(custom ? [custom.serviceName] : []),
     ]),
   ]
 
   const rulesFor = (request: CollectionRequest): CollectionRules | undefined => {
-    const source = app.dataSources.get(request.service)
+    const source = dataSources.get(request.service)
     return (
       source?.collections.get(`${request.db}.${request.coll}`) ?? source?.defaultRule ?? undefined
     )
   }
 
   const ruleContext = (
-    user: FunctionUser | null,
+    user: CollectionUser | null,
     request?: Readonly<Record<string, unknown>>,
   ): RuleContext => ({
-    user: user as Record<string, unknown> | null,
+    user: user as Readonly<Record<string, unknown>> | null,
     values,
-    environment: app.environment as unknown as Record<string, unknown>,
+    ...(options.environment ? { environment: options.environment } : {}),
     ...(request ? { request } : {}),
     ...(options.callFunction ? { callFunction: options.callFunction } : {}),
   })
@@ -123,7 +133,7 @@ export const createCollectionProvider = (
         db: request.db,
         coll: request.coll,
         access,
-        ...(request.onWrite ? { onWrite: request.onWrite } : {}),
+        ...(options.announce ? { announce: options.announce } : {}),
         ...(isCustomData && custom
           ? { userIdField: custom.userIdField, maxDocumentBytes: options.customDataMaxBytes }
           : {}),

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream'
 import { EJSON, ObjectId } from 'bson'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createCollection } from '../collection/createCollection'
 import { testStores } from '../testing/testStores'
 import {
   basicAppDir,
@@ -77,6 +78,34 @@ describe.each(testStores())('custom user data in tokens on $kind', (storeKind) =
       [login.user_id],
     )
     expect((await userData(login.refresh_token)).user_data).toMatchObject({ favoriteFood: 'ramen' })
+  })
+
+  it('keeps the fields of user_data in the order they were written (jsonb sorts them by length)', async () => {
+    const login = await s.logInAnonymously()
+    const users = createCollection({
+      store: s.store,
+      db: 'app',
+      coll: 'users',
+      userIdField: 'user_id',
+    })
+    await users.insertOne({
+      _id: `order-${login.user_id}`,
+      user_id: login.user_id,
+      zebra: 1,
+      theme: { mode: 'dark', a: true },
+      a: 2,
+    })
+    const written = ['_id', 'user_id', 'zebra', 'theme', 'a']
+    expect(Object.keys((await userData(login.refresh_token)).user_data as object)).toEqual(written)
+    // So does the token a write answers with (X-Refreshed-Access-Token), new fields last.
+    const write = await s.request('POST', `/app/${s.appId}/functions/call`, {
+      token: login.access_token,
+      body: { name: 'setMyData', arguments: [{ later: 1 }] },
+    })
+    const token = write.headers.get('x-refreshed-access-token')
+    const claims = decodeJwtPayload(token ?? '') as { user_data: Record<string, unknown> }
+    expect(Object.keys(claims.user_data)).toEqual([...written, 'later'])
+    expect(Object.keys(claims.user_data.theme as object)).toEqual(['mode', 'a'])
   })
 
   it('takes the first inserted document when several match', async () => {

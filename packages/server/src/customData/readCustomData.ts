@@ -1,4 +1,4 @@
-import type { CustomUserDataConfig } from '../appFolder/AppConfig'
+import type { CustomDataLocation } from '../collection/CustomDataLocation'
 import { userIdExpression } from '../collection/userIdIndex'
 import { encodeRelaxed } from '../ejson/ejsonCodec'
 import { fromStored } from '../collection/documentCodec'
@@ -8,16 +8,20 @@ const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`
 
 /**
  * A scalar subquery that selects the custom-data document of the user whose id is the SQL
- * expression `userIdSql` (first inserted wins). The field path is written literally so the
- * expression index on it serves the lookup; database and collection names are quoted literals.
+ * expression `userIdSql` (first inserted wins), as text with its fields in their written order.
+ * The field path is written literally so the expression index on it serves the lookup; database
+ * and collection names are quoted literals.
  */
-export const customDataSubquery = (config: CustomUserDataConfig, userIdSql: string): string =>
-  `(SELECT doc FROM documents
+export const customDataSubquery = (config: CustomDataLocation, userIdSql: string): string =>
+  `(SELECT coalesce(doc_text, doc::text) FROM documents
      WHERE db = ${quote(config.databaseName)} AND coll = ${quote(config.collectionName)}
        AND ${userIdExpression(config.userIdField)} = ${userIdSql}
      ORDER BY seq LIMIT 1)`
 
-/** A stored custom-data document as the relaxed EJSON the `user_data` claim carries (§17.4). */
+/**
+ * A stored custom-data document as the relaxed EJSON the `user_data` claim carries (§17.4), its
+ * fields in the order they were written.
+ */
 export const customDataClaim = (stored: unknown): unknown =>
   stored === null || stored === undefined ? undefined : encodeRelaxed(fromStored(stored))
 
@@ -28,7 +32,7 @@ export const customDataClaim = (stored: unknown): unknown =>
  */
 export const readCustomData = async (
   db: Queryable,
-  config: CustomUserDataConfig | null,
+  config: CustomDataLocation | null,
   userId: string,
 ): Promise<unknown> => {
   if (!config) return undefined

@@ -7,13 +7,6 @@ export interface FunctionUser {
   readonly identities: readonly { id: string; provider_type: string }[]
 }
 
-/** A write a function made, reported as it commits. */
-export interface WriteEvent {
-  readonly db: string
-  readonly coll: string
-  readonly ids: readonly unknown[]
-}
-
 /** `context.request` (docs/protocol.md §13): the HTTP request that led to the call. */
 export interface FunctionRequest {
   readonly remoteIPAddress: string
@@ -47,11 +40,6 @@ export interface FunctionCall {
    * runtime's limit applies when it is absent or larger.
    */
   readonly timeLimitMs?: number
-  /**
-   * Told of every write this call makes (nested `context.functions.execute` calls included), so
-   * the route can tell whether the caller's custom data changed (docs/protocol.md §17.3).
-   */
-  readonly onWrite?: (event: WriteEvent) => void
 }
 
 /**

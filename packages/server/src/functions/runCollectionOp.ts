@@ -57,7 +57,6 @@ export const runCollectionOp = async (
       user: call.user,
       system: owner.system || (context.anySystemFunction && payload.system),
       caller: 'function',
-      ...(call.onWrite ? { onWrite: call.onWrite } : {}),
       ...(call.request ? { request: { ...call.request } } : {}),
     })
     const result = await callCollectionAction(collection, action, Array.isArray(args) ? args : [])

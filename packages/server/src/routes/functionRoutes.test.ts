@@ -2,7 +2,13 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { demoAppDir } from '../testing/demoAppDir'
 import { pgliteTestStore, testStores } from '../testing/testStores'
-import { createInProcessServer, decodeJwtPayload, type InProcessServer } from '../testUtils'
+import type { FeedPosition } from '../feed/FeedPosition'
+import {
+  appFolderVariant,
+  createInProcessServer,
+  decodeJwtPayload,
+  type InProcessServer,
+} from '../testUtils'
 
 const functionsAppDir = fileURLToPath(new URL('../../fixtures/functions-app', import.meta.url))
 
@@ -242,6 +248,102 @@ describe.each(testStores())('functions/call on $kind', (storeKind) => {
         login.user_id,
       ])
       expect(rows).toEqual([])
+    })
+  })
+
+  describe('the change feed', () => {
+    const feedEvents = async (after: FeedPosition, coll: string) => {
+      const page = await app.server.context.feed.readChanges({
+        after,
+        filter: { db: 'app', coll },
+        fullDocument: true,
+        limit: 1000,
+      })
+      return page.changes.map(({ event }) => event)
+    }
+
+    it('records what each path wrote: the user-creation function, a function, a mongoClient call', async () => {
+      const start = await app.server.context.feed.latestPosition()
+      const login = await app.logInAnonymously()
+      await callFunction(app, login, { name: 'writeMine', args: [{ color: 'red' }] })
+      const note = await serviceCall(app, login, {
+        name: 'insertOne',
+        options: { document: { ownerId: login.user_id, title: 'from the client' } },
+      })
+      expect(note.status).toBe(200)
+      const profiles = (await feedEvents(start, 'profiles')).filter(
+        (event) => event.fullDocument?.userId === login.user_id,
+      )
+      expect(profiles.map((event) => [event.operationType, event.fullDocument])).toEqual([
+        ['insert', expect.objectContaining({ createdBy: 'onUserCreated', plan: 'free' })],
+        ['update', expect.objectContaining({ plan: 'free', color: 'red' })],
+      ])
+      const notes = (await feedEvents(start, 'notes')).filter(
+        (event) => event.fullDocument?.ownerId === login.user_id,
+      )
+      expect(notes.map((event) => [event.operationType, event.fullDocument?.title])).toEqual([
+        ['insert', 'from the client'],
+      ])
+    })
+
+    it('§17.3: the refreshed token follows the feed: a change to the caller’s document during the call, by any path, is in it', async () => {
+      // The function says it started (a note), then waits until it sees the change.
+      const dir = await appFolderVariant(functionsAppDir, {
+        'functions/waitForPro.js': `exports = async function () {
+          const db = context.services.get('mongodb-atlas').db('app')
+          await db.collection('notes').insertOne({ ownerId: context.user.id, title: 'waiting' })
+          for (let i = 0; i < 1000; i += 1) {
+            const mine = await db.collection('profiles').findOne({ userId: context.user.id })
+            if (mine && mine.plan === 'pro') return 'seen'
+            await new Promise((resolve) => setTimeout(resolve, 20))
+          }
+          return 'not seen'
+        }`,
+      })
+      const variant = await createInProcessServer(storeKind, { appDir: dir, shareStore: app.store })
+      try {
+        const login = await variant.logInAnonymously()
+        const call = callFunction(variant, login, { name: 'waitForPro' })
+        const started = async () =>
+          (
+            await variant.store.query(
+              `SELECT 1 FROM documents WHERE coll = 'notes' AND doc->>'ownerId' = $1`,
+              [login.user_id],
+            )
+          ).length > 0
+        while (!(await started())) await new Promise((resolve) => setTimeout(resolve, 10))
+        // An operator changes the caller's document with plain SQL while the call runs.
+        await variant.store.query(
+          `UPDATE documents SET doc = jsonb_set(doc, '{plan}', '"pro"')
+            WHERE db = 'app' AND coll = 'profiles' AND doc->>'userId' = $1`,
+          [login.user_id],
+        )
+        const answer = await call
+        expect(answer.body).toBe('seen')
+        const token = answer.headers.get('x-refreshed-access-token')
+        expect(decodeJwtPayload(token ?? '')).toMatchObject({ user_data: { plan: 'pro' } })
+      } finally {
+        await variant.close()
+      }
+    })
+
+    it('§17.3: no refreshed token for a call that wrote elsewhere, or wrote nothing new', async () => {
+      const login = await app.logInAnonymously()
+      const other = await callFunction(app, login, {
+        name: 'notes',
+        args: ['insertOne', { ownerId: login.user_id, title: 'elsewhere' }],
+      })
+      expect(other.status).toBe(200)
+      expect(other.headers.get('x-refreshed-access-token')).toBeNull()
+      const same = await callFunction(app, login, { name: 'writeMine', args: [{ plan: 'free' }] })
+      expect(same.status).toBe(200)
+      expect(same.headers.get('x-refreshed-access-token')).toBeNull()
+      const read = await serviceCall(app, login, {
+        name: 'findOne',
+        options: { collection: 'profiles', query: {} },
+      })
+      expect(read.status).toBe(200)
+      expect(read.headers.get('x-refreshed-access-token')).toBeNull()
     })
   })
 

@@ -1,13 +1,12 @@
-import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { invalidSession } from '../auth/refreshSession'
 import { queryProfile } from '../auth/users'
 import { callCollectionAction } from '../collection/callCollectionAction'
-import { serviceActionCall } from '../collection/serviceActionCall'
+import { serviceActionCall, type ServiceActionCall } from '../collection/serviceActionCall'
 import { readCustomData } from '../customData/readCustomData'
 import { decodeEjson, encodeCanonical } from '../ejson/ejsonCodec'
 import { functionRequestOf } from '../functions/functionRequestOf'
-import type { FunctionRequest, FunctionUser, WriteEvent } from '../functions/FunctionRunner'
+import type { FunctionRequest, FunctionUser } from '../functions/FunctionRunner'
 import { runAsOf } from '../endpoints/runAsOf'
 import { bearerToken } from '../http/bearerToken'
 import { readEjsonObject } from '../http/readEjsonBody'
@@ -20,6 +19,16 @@ import type { ServerContext } from '../ServerContext'
  * 8 KiB of upstream headers): beyond this the token only travels in a refresh answer's body.
  */
 const MAX_REFRESHED_TOKEN_HEADER = 8 * 1024
+
+/** Service actions that only read. */
+const READ_ACTIONS = new Set([
+  'find',
+  'findOne',
+  'count',
+  'countDocuments',
+  'distinct',
+  'aggregate',
+])
 
 /**
  * `POST /app/{appId}/functions/call` (docs/protocol.md §7, §11): calls a function (`{ name, arguments }`)
@@ -61,30 +70,45 @@ export const functionRoutes = (ctx: ServerContext): Hono =>
     }
 
     const customData = ctx.app.customUserData
-    let touchedCustomData = false
-    const onWrite = ({ db, coll }: WriteEvent) => {
-      if (customData && db === customData.databaseName && coll === customData.collectionName) {
-        touchedCustomData = true
+    let action: ServiceActionCall | undefined
+    if (service !== undefined) {
+      if (!ctx.collections.services.includes(service)) {
+        throw new ServiceError(ErrorCode.ServiceNotFound, `service not found: '${service}'`)
       }
+      action = serviceActionCall(name, args)
     }
+    // The change feed says whether the call changed the caller's document, whichever way it
+    // wrote (a function, a nested one, a service action): mark the moment before the call. A
+    // service action that cannot write that document has nothing to ask.
+    const mark =
+      customData &&
+      ctx.settings.refreshedTokenHeader &&
+      (!action ||
+        (!READ_ACTIONS.has(action.action) &&
+          action.database === customData.databaseName &&
+          action.collection === customData.collectionName))
+        ? await ctx.feed.mark()
+        : undefined
 
-    const result =
-      service === undefined
-        ? await callFunction(ctx, c, { name, args, user, onWrite })
-        : await runServiceAction(ctx, {
-            service,
-            name,
-            args,
-            user,
-            onWrite,
-            request: functionRequestOf(c, {
-              service,
-              action: name,
-              trustedProxies: ctx.settings.trustedProxies,
-            }),
-          })
+    const request = functionRequestOf(c, {
+      service: service ?? '',
+      action: name,
+      trustedProxies: ctx.settings.trustedProxies,
+    })
+    const result = action
+      ? await runServiceAction(ctx, { service: service as string, call: action, user, request })
+      : await callFunction(ctx, { name, args, user, request })
 
-    if (touchedCustomData && ctx.settings.refreshedTokenHeader) {
+    if (
+      customData &&
+      mark &&
+      (await ctx.feed.documentChangedSince(mark, {
+        db: customData.databaseName,
+        coll: customData.collectionName,
+        field: customData.userIdField,
+        value: claims.sub,
+      }))
+    ) {
       // Read-your-writes in one round trip (docs/protocol.md §17.3): when the caller's document
       // changed, answer with a token that already carries it.
       const userData = await readCustomData(ctx.store, customData, claims.sub)
@@ -109,20 +133,16 @@ interface CallInput {
   readonly name: string
   readonly args: readonly unknown[]
   readonly user: FunctionUser
-  readonly onWrite: (event: WriteEvent) => void
+  /** `context.request`, and `%%request` in rules and `can_evaluate`. */
+  readonly request: FunctionRequest
 }
 
-const callFunction = async (ctx: ServerContext, c: Context, input: CallInput): Promise<unknown> => {
-  const { name, user } = input
+const callFunction = async (ctx: ServerContext, input: CallInput): Promise<unknown> => {
+  const { name, user, request } = input
   const definition = ctx.app.functions.get(name)
   if (!definition || definition.private) {
     throw new ServiceError(ErrorCode.FunctionNotFound, `function not found: '${name}'`)
   }
-  const request = functionRequestOf(c, {
-    service: '',
-    action: name,
-    trustedProxies: ctx.settings.trustedProxies,
-  })
   if (!(await definition.canEvaluate.evaluate(ctx.collections.ruleContext(user, { ...request })))) {
     throw new ServiceError(
       ErrorCode.NoMatchingRuleFound,
@@ -132,20 +152,22 @@ const callFunction = async (ctx: ServerContext, c: Context, input: CallInput): P
   return ctx.functions.call({
     name,
     args: input.args,
+    // run_as_user_id and run_as_user_id_script_source choose another user (run_as_system wins).
     ...(await runAsOf(ctx, definition, { user, request, args: input.args })),
     request,
-    onWrite: input.onWrite,
   })
 }
 
 const runServiceAction = async (
   ctx: ServerContext,
-  input: CallInput & { readonly service: string; readonly request: FunctionRequest },
+  input: {
+    readonly service: string
+    readonly call: ServiceActionCall
+    readonly user: FunctionUser
+    readonly request: FunctionRequest
+  },
 ): Promise<unknown> => {
-  if (!ctx.collections.services.includes(input.service)) {
-    throw new ServiceError(ErrorCode.ServiceNotFound, `service not found: '${input.service}'`)
-  }
-  const call = serviceActionCall(input.name, input.args)
+  const { call } = input
   const collection = ctx.collections.open({
     service: input.service,
     db: call.database,
@@ -153,7 +175,6 @@ const runServiceAction = async (
     user: input.user,
     system: false,
     caller: 'client',
-    onWrite: input.onWrite,
     request: { ...input.request },
   })
   return callCollectionAction(collection, call.action, call.args)

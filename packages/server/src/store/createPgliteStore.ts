@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { PGlite, type Transaction } from '@electric-sql/pglite'
 import { lockDataDir, type DataDirLock } from './lockDataDir'
+import { quoteIdentifier } from './quoteIdentifier'
 import type { Queryable, Store } from './Store'
 
 export interface PgliteStoreOptions {
@@ -46,6 +47,10 @@ export const createPgliteStore = async (options: PgliteStoreOptions = {}): Promi
     query: root.query,
     exec: root.exec,
     transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    // One connection in this process: a NOTIFY arrives once its transaction commits, nothing is
+    // ever lost in between, so there is nothing to reconnect.
+    listen: (channel, listener) =>
+      db.listen(quoteIdentifier(channel), (payload) => listener.onNotify(payload)),
     async ping() {
       if (db.closed) return false
       await db.query('SELECT 1')

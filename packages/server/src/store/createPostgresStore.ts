@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { createPostgresListener } from './createPostgresListener'
 import type { Queryable, Store } from './Store'
 
 export interface PostgresStoreOptions {
@@ -45,6 +46,8 @@ export const createPostgresStore = async (options: PostgresStoreOptions): Promis
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
   const root = wrap(pool)
+  // Notifications need a connection of their own, opened on the first listen.
+  const listener = createPostgresListener({ databaseUrl })
   let closing: Promise<void> | undefined
   return {
     kind: 'postgres',
@@ -64,6 +67,7 @@ export const createPostgresStore = async (options: PostgresStoreOptions): Promis
         client.release()
       }
     },
+    listen: (channel, onNotification) => listener.listen(channel, onNotification),
     async ping() {
       try {
         await pool.query('SELECT 1')
@@ -73,7 +77,7 @@ export const createPostgresStore = async (options: PostgresStoreOptions): Promis
       }
     },
     close() {
-      closing ??= pool.end()
+      closing ??= Promise.all([listener.close(), pool.end()]).then(() => {})
       return closing
     },
   }

@@ -169,6 +169,115 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 100,
+    name: 'documents: the written field order, and the change feed',
+    sql: /* sql */ `
+      -- The document as it was written (canonical EJSON text, fields in their written order):
+      -- jsonb keeps the queried form but orders keys by length. A write that changes doc and not
+      -- doc_text (plain SQL) clears it, and readers fall back to doc.
+      ALTER TABLE documents ADD COLUMN doc_text text;
+      CREATE FUNCTION documents_forget_text() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        NEW.doc_text := NULL;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER documents_forget_text BEFORE UPDATE ON documents FOR EACH ROW
+        WHEN (NEW.doc IS DISTINCT FROM OLD.doc AND NEW.doc_text IS NOT DISTINCT FROM OLD.doc_text)
+        EXECUTE FUNCTION documents_forget_text();
+
+      -- The change feed: one row per changed document, written by the trigger below in the
+      -- transaction of the change, whoever made it (the collection API, a plain SQL UPDATE).
+      -- txid is that transaction's id: a batch (change_batches) holds the events of the
+      -- transactions that committed between two snapshots, so readers never pass an event whose
+      -- transaction commits after a later-numbered one (feed/readChanges.ts).
+      CREATE TABLE change_events (
+        seq bigserial PRIMARY KEY,
+        txid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        db text NOT NULL,
+        coll text NOT NULL,
+        doc_id text NOT NULL,
+        op text NOT NULL CHECK (op IN ('insert', 'update', 'replace', 'delete')),
+        before_text text,
+        after_text text
+      );
+      CREATE INDEX change_events_txid ON change_events (txid);
+
+      -- Batch n holds the events of the transactions visible in its snapshot (upto = xmax,
+      -- running = the xip list) and not in batch n - 1's. Batch 0 predates every event.
+      CREATE TABLE change_batches (
+        batch bigint PRIMARY KEY,
+        upto xid8 NOT NULL,
+        running xid8[] NOT NULL,
+        sealed_at timestamptz NOT NULL DEFAULT now()
+      );
+      INSERT INTO change_batches (batch, upto, running)
+        SELECT 0, pg_snapshot_xmax(s), ARRAY(SELECT pg_snapshot_xip(s))
+          FROM (SELECT pg_current_snapshot() AS s) AS now_;
+
+      -- Durable consumers (triggers): what each has passed. Events are pruned only once every
+      -- one of them has.
+      CREATE TABLE change_cursors (
+        name text PRIMARY KEY,
+        batch bigint NOT NULL,
+        seq bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+
+      -- The NOTIFY channel of the feed in a schema: apps sharing a database do not hear each other.
+      CREATE FUNCTION change_feed_channel(schema_name text) RETURNS text
+        LANGUAGE sql IMMUTABLE AS $$
+          SELECT 'change_feed_' || CASE WHEN schema_name ~ '^[a-z0-9_]{1,48}$'
+                                        THEN schema_name ELSE md5(schema_name) END
+        $$;
+
+      -- The schema's name is written into the function (a SET search_path on it would double the
+      -- trigger's cost), so a plain SQL UPDATE from a session with another search_path still
+      -- lands its event next to the document.
+      DO $migration$
+      BEGIN
+        EXECUTE format($function$
+          CREATE FUNCTION record_document_change() RETURNS trigger LANGUAGE plpgsql AS $body$
+          BEGIN
+            IF TG_OP = 'INSERT' THEN
+              INSERT INTO %1$I.change_events (db, coll, doc_id, op, after_text)
+                VALUES (NEW.db, NEW.coll, NEW.id, 'insert', coalesce(NEW.doc_text, NEW.doc::text));
+            ELSIF TG_OP = 'DELETE' THEN
+              INSERT INTO %1$I.change_events (db, coll, doc_id, op, before_text)
+                VALUES (OLD.db, OLD.coll, OLD.id, 'delete', coalesce(OLD.doc_text, OLD.doc::text));
+            ELSIF (NEW.db, NEW.coll, NEW.id) IS DISTINCT FROM (OLD.db, OLD.coll, OLD.id) THEN
+              -- Moved to another key by hand: one document is gone, another appears.
+              INSERT INTO %1$I.change_events (db, coll, doc_id, op, before_text)
+                VALUES (OLD.db, OLD.coll, OLD.id, 'delete', coalesce(OLD.doc_text, OLD.doc::text));
+              INSERT INTO %1$I.change_events (db, coll, doc_id, op, after_text)
+                VALUES (NEW.db, NEW.coll, NEW.id, 'insert', coalesce(NEW.doc_text, NEW.doc::text));
+            ELSE
+              -- The collection API says 'replace' for replaceOne and its kin (feed/writeSettings.ts).
+              INSERT INTO %1$I.change_events (db, coll, doc_id, op, before_text, after_text)
+                VALUES (NEW.db, NEW.coll, NEW.id,
+                        CASE current_setting('change_feed.operation', true)
+                          WHEN 'replace' THEN 'replace' ELSE 'update' END,
+                        coalesce(OLD.doc_text, OLD.doc::text), coalesce(NEW.doc_text, NEW.doc::text));
+            END IF;
+            -- Sent at commit, once per transaction (identical notifications are folded), unless
+            -- the writer wakes the readers itself after its commit (feed/writeSettings.ts).
+            IF current_setting('change_feed.notify', true) IS DISTINCT FROM 'after_commit' THEN
+              PERFORM pg_notify(%1$I.change_feed_channel(TG_TABLE_SCHEMA), '');
+            END IF;
+            RETURN NULL;
+          END $body$
+        $function$, current_schema());
+      END
+      $migration$;
+      CREATE TRIGGER documents_change_feed AFTER INSERT OR DELETE ON documents
+        FOR EACH ROW EXECUTE FUNCTION record_document_change();
+      CREATE TRIGGER documents_change_feed_update AFTER UPDATE ON documents FOR EACH ROW
+        WHEN ((OLD.db, OLD.coll, OLD.id, OLD.doc, OLD.doc_text)
+              IS DISTINCT FROM (NEW.db, NEW.coll, NEW.id, NEW.doc, NEW.doc_text))
+        EXECUTE FUNCTION record_document_change();
+    `,
+  },
+  {
     version: 120,
     name: 'OAuth: redirect flows in progress, and whether a user ever logged in',
     sql: /* sql */ `
