@@ -19,6 +19,8 @@ export interface StartServerOptions {
   readonly logLevel?: LevelWithSilent
   /** The app folder's environment (`environments/<tag>.json`). */
   readonly environment?: string
+  /** The client App ID to answer to; the folder's own keeps working too (`--app-id`). */
+  readonly appId?: string
   /** How long `close()` waits for in-flight requests before cutting them, in ms. Default 10,000. */
   readonly drainTimeoutMs?: number
   /** Everything else `createServer` takes (signing, rate limits, lifetimes, mailer...). */
@@ -67,10 +69,10 @@ export const MAX_HEADER_BYTES = 64 * 1024
 /** Opens the store, loads the app folder and listens: what `custom-data-server start` does. */
 export const startServer = async (options: StartServerOptions): Promise<RunningServer> => {
   const logger = createLogger(options.logLevel ?? 'info')
-  const app = await loadAppFolder(
-    options.appDir,
-    options.environment === undefined ? {} : { environment: options.environment },
-  )
+  const app = await loadAppFolder(options.appDir, {
+    ...(options.environment === undefined ? {} : { environment: options.environment }),
+    ...(options.appId === undefined ? {} : { appId: options.appId }),
+  })
   const store = await openStore(options.store ?? { dataDir: ':memory:' })
   let server: CustomDataServer
   try {
