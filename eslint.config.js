@@ -76,7 +76,11 @@ export default defineConfig(
     extends: [tseslint.configs.disableTypeChecked],
   },
   {
-    files: ['apps/demo/backend/functions/**/*.js', 'packages/*/fixtures/**/functions/**/*.js'],
+    files: [
+      'apps/demo/backend/functions/**/*.js',
+      'packages/*/fixtures/**/functions/**/*.js',
+      'packages/*/fixtures/**/incoming_webhooks/**/*.js',
+    ],
     languageOptions: { sourceType: 'script', globals: appServicesGlobals },
     rules: {
       'no-unused-vars': ['error', { varsIgnorePattern: '^_', ignoreRestSiblings: true }],

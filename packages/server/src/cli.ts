@@ -1,4 +1,5 @@
 import type { CliCommand } from './cli/CliCommand'
+import { checkCommand } from './cli/checkCommand'
 import { fail, UsageError } from './cli/cliSupport'
 import { depsCommand } from './cli/depsCommand'
 import { initCommand } from './cli/initCommand'
@@ -6,7 +7,13 @@ import { keysCommand } from './cli/keysCommand'
 import { startCommand } from './cli/startCommand'
 
 /** Every command, in the order the help text lists them. Add a command: a file in cli/, a line here. */
-const COMMANDS: readonly CliCommand[] = [startCommand, initCommand, keysCommand, depsCommand]
+const COMMANDS: readonly CliCommand[] = [
+  startCommand,
+  initCommand,
+  checkCommand,
+  keysCommand,
+  depsCommand,
+]
 
 const usage = (): string =>
   `Usage:\n${COMMANDS.map((command) => command.usage).join('\n\n')}\n\n  -h, --help                     show this help\n`

@@ -1,7 +1,10 @@
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
 import { cors } from 'hono/cors'
 import type { Logger } from 'pino'
 import type { AppConfig } from './appFolder/AppConfig'
+import { applySecrets } from './appFolder/applySecrets'
+import { ignoredSummary } from './appFolder/describeIgnored'
+import { foldWarnings } from './appFolder/foldWarnings'
 import { cleanupExpired } from './auth/cleanupExpired'
 import { createLoginHandlers } from './auth/createLoginHandlers'
 import {
@@ -20,7 +23,9 @@ import { createChangeFeed, DEFAULT_CHANGE_RETENTION_SECONDS } from './feed/creat
 import { ensureUserIdIndex } from './collection/userIdIndex'
 import { createFunctionRuntime, type FunctionLimits } from './functions/createFunctionRuntime'
 import { resolveValues } from './functions/resolveValues'
-import type { FunctionRunner } from './functions/FunctionRunner'
+import type { FunctionRunner, FunctionUser } from './functions/FunctionRunner'
+import { withEndpointHandler } from './endpoints/endpointHandler'
+import type { RuleFunctionCaller } from './collection/ruleExpression'
 import { DEFAULT_ACCOUNT_BACKOFF, type AccountBackoffRules } from './auth/accountBackoff'
 import {
   createRateLimiter,
@@ -32,6 +37,7 @@ import { requestLog } from './http/requestLog'
 import { tooLarge } from './http/readEjsonBody'
 import { ErrorCode, ServiceError } from './errors/ServiceError'
 import { apiKeyRoutes } from './routes/apiKeyRoutes'
+import { endpointRoutes, isEndpointPath } from './routes/endpointRoutes'
 import { functionRoutes } from './routes/functionRoutes'
 import { loginRoutes } from './routes/loginRoutes'
 import { metaRoutes } from './routes/metaRoutes'
@@ -122,6 +128,13 @@ export interface CreateServerOptions {
   readonly mailer?: Mailer
   /** Secret values by name (custom JWT signing keys...). Default: `SECRET_<NAME>` variables. */
   readonly secrets?: Readonly<Record<string, string>>
+  /**
+   * Refuse to start when a secret the app needs has no value. Default false: the provider or
+   * endpoint that needs it is disabled, and one warning names every missing secret.
+   */
+  readonly strictSecrets?: boolean
+  /** The time limit of a function called by a rule (`%function`), in ms. Default 5,000. */
+  readonly ruleFunctionTimeLimitMs?: number
   /** The function runtime. Default: one built from the app folder. */
   readonly functions?: FunctionRunner
   /**
@@ -193,11 +206,17 @@ const settingsOf = (options: CreateServerOptions): ServerSettings => ({
  * const response = await server.fetch(new Request('http://localhost/health/alive'))
  */
 export const createServer = async (options: CreateServerOptions): Promise<CustomDataServer> => {
-  const { app, store } = options
+  const { store } = options
   const clock = options.clock ?? systemClock
   const logger = options.logger ?? createLogger()
   const settings = settingsOf(options)
-  for (const warning of app.warnings) logger.warn({ appDir: app.dir }, warning)
+  const secrets = options.secrets
+  const secret = (name: string): string | undefined =>
+    secrets && Object.hasOwn(secrets, name) ? secrets[name] : secretFromEnvironment(name)
+  // What needs a missing secret is disabled here (or the start refused), so nothing below fails
+  // on one; the loaded folder is otherwise served as it is.
+  const { app } = applySecrets(options.app, secret, { strict: options.strictSecrets === true })
+  logAppReport(logger, app)
   const tokens = await createTokenService({
     store,
     appId: app.appId,
@@ -211,15 +230,19 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
       ? { retiredKeyGraceSeconds: options.retiredKeyGraceSeconds }
       : {}),
   })
-  const secrets = options.secrets
-  const secret = (name: string): string | undefined =>
-    secrets && Object.hasOwn(secrets, name) ? secrets[name] : secretFromEnvironment(name)
   const rotationSecret = await loadServerSecret(store, clock, 'refresh-token-rotation')
-  const values = resolveValues(app, secret, logger)
+  const values = resolveValues(app, secret)
   const feed = createChangeFeed({
     store,
     retentionSeconds: settings.changeRetentionSeconds,
     onError: (error) => logger.error({ err: error }, 'the change feed failed to wake its readers'),
+  })
+  // Rules call functions (%function) through the runtime built below, each call under its own
+  // time limit: the collection layer only gets this callback.
+  const runtime: { current?: FunctionRunner } = {}
+  const callFunction = ruleFunctionCaller(() => runtime.current, {
+    logger,
+    timeLimitMs: options.ruleFunctionTimeLimitMs ?? 5_000,
   })
   const collections = createCollectionProvider({
     dataSources: app.dataSources,
@@ -228,17 +251,20 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
     values,
     customDataMaxBytes: settings.customDataMaxBytes,
     announce: () => feed.announce(),
+    environment: app.environment as unknown as Readonly<Record<string, unknown>>,
+    callFunction,
   })
   if (app.customUserData) await ensureUserIdIndex(store, app.customUserData.userIdField)
   const functions =
     options.functions ??
     (await createFunctionRuntime({
-      app,
+      app: withEndpointHandler(app),
       collections,
       logger,
       values,
       ...(options.functionLimits ? { limits: options.functionLimits } : {}),
     }))
+  runtime.current = functions
   const context: ServerContext = {
     app,
     store,
@@ -269,21 +295,30 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
 
   const hono = new Hono()
   hono.use('*', requestLog(logger))
-  hono.use(
-    '*',
-    cors({
-      // An empty allow-list means any origin, as a new App Services app allowed.
-      origin: (origin) =>
-        app.allowedRequestOrigins.length === 0 || app.allowedRequestOrigins.includes(origin)
-          ? origin
-          : null,
-      allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
-      allowHeaders: ['Authorization', 'Content-Type', 'Accept'],
-      exposeHeaders: ['X-Refreshed-Access-Token', 'x-baas-location', 'Retry-After', 'X-Request-Id'],
-      credentials: true,
-      maxAge: 600,
-    }),
-  )
+  // An empty allow-list means any origin, as a new App Services app allowed.
+  const allowedOrigin = (origin: string) =>
+    app.allowedRequestOrigins.length === 0 || app.allowedRequestOrigins.includes(origin)
+      ? origin
+      : null
+  const apiCors = cors({
+    origin: allowedOrigin,
+    allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
+    allowHeaders: ['Authorization', 'Content-Type', 'Accept'],
+    exposeHeaders: ['X-Refreshed-Access-Token', 'x-baas-location', 'Retry-After', 'X-Request-Id'],
+    credentials: true,
+    maxAge: 600,
+  })
+  // HTTPS endpoints take any method and the headers their callers send (apiKey, a signature...).
+  const endpointCors = cors({
+    origin: allowedOrigin,
+    allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    exposeHeaders: ['Retry-After', 'X-Request-Id'],
+    credentials: true,
+    maxAge: 600,
+  })
+  const corsFor: MiddlewareHandler = (c, next) =>
+    isEndpointPath(c.req.path) ? endpointCors(c, next) : apiCors(c, next)
+  hono.use('*', corsFor)
   hono.use('*', async (c, next) => {
     // Refuse what announces itself as too large before reading a byte; readEjsonBody counts the
     // bytes of bodies that announce no length.
@@ -291,8 +326,9 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
     if (length > settings.maxBodyBytes) throw tooLarge(settings.maxBodyBytes)
     await next()
   })
+  const appIds = new Set([app.appId, ...app.appIdAliases])
   hono.use(`${API}/app/:appId/*`, async (c, next) => {
-    if (c.req.param('appId') !== app.appId) {
+    if (!appIds.has(c.req.param('appId'))) {
       throw new ServiceError(
         ErrorCode.AppNotFound,
         `cannot find app using Client App ID '${c.req.param('appId')}'`,
@@ -307,6 +343,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
   hono.route(API, sessionRoutes(context))
   hono.route(API, apiKeyRoutes(context))
   hono.route(API, functionRoutes(context))
+  if (app.endpoints.length > 0) hono.route('/', endpointRoutes(context))
 
   hono.notFound((c) =>
     c.json(
@@ -347,3 +384,42 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
     context,
   }
 }
+
+/** Logs what the app folder holds that the server does not run, in one line, then the warnings. */
+const logAppReport = (logger: Logger, app: AppConfig): void => {
+  const summary = ignoredSummary(app.ignored)
+  if (summary) logger.warn({ appDir: app.dir, ignored: app.ignored }, summary)
+  for (const warning of foldWarnings(app.warnings, app.dir)) {
+    logger.warn({ appDir: app.dir }, warning)
+  }
+}
+
+/**
+ * `%function` for rules: runs the function through the runtime as the system user with the
+ * caller as `context.user` (so what it reads is not filtered by the rule that asked, and cannot
+ * loop back into it), under its own time limit. A failure is logged; the rule then denies.
+ */
+const ruleFunctionCaller =
+  (
+    runtime: () => FunctionRunner | undefined,
+    options: { readonly logger: Logger; readonly timeLimitMs: number },
+  ): RuleFunctionCaller =>
+  async ({ name, args, user }) => {
+    const functions = runtime()
+    if (!functions) throw new Error('the function runtime is not running')
+    try {
+      return await functions.call({
+        name,
+        args,
+        user: user as FunctionUser | null,
+        runAsSystem: true,
+        timeLimitMs: options.timeLimitMs,
+      })
+    } catch (error) {
+      options.logger.warn(
+        { function: name, err: error },
+        'a function called by a rule (%function) failed; the rule denies',
+      )
+      throw error
+    }
+  }

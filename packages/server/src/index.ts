@@ -1,6 +1,6 @@
 export { createServer } from './createServer'
 export { startServer } from './startServer'
-export { loadAppFolder } from './appFolder/loadAppFolder'
+export { checkAppFolder, loadAppFolder } from './appFolder/loadAppFolder'
 export { AppFolderError } from './appFolder/readJsonFile'
 export { openStore } from './store/openStore'
 export { migrate } from './store/migrate'
@@ -14,9 +14,14 @@ export type { StartServerOptions, RunningServer } from './startServer'
 export type {
   AppConfig,
   CustomUserDataConfig,
+  EndpointAuthentication,
+  EndpointConfig,
+  EndpointValidation,
   FunctionDefinition,
+  IgnoredFeature,
   ProviderConfig,
 } from './appFolder/AppConfig'
+export type { AppFolderCheck, LoadAppFolderOptions } from './appFolder/loadAppFolder'
 export type { Store, Queryable, NotificationListener } from './store/Store'
 export type { ChangeFeed, FeedCursors } from './feed/createChangeFeed'
 export type { ChangeEvent, OperationType, ResumeToken, UpdateDescription } from './feed/ChangeEvent'

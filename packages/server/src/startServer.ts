@@ -21,6 +21,8 @@ export interface StartServerOptions {
   readonly logLevel?: LevelWithSilent
   /** The app folder's environment (`environments/<tag>.json`). */
   readonly environment?: string
+  /** The client App ID to answer to; the folder's own keeps working too (`--app-id`). */
+  readonly appId?: string
   /** How long `close()` waits for in-flight requests before cutting them, in ms. Default 10,000. */
   readonly drainTimeoutMs?: number
   /** Everything else `createServer` takes (signing, rate limits, lifetimes, mailer...). */
@@ -117,10 +119,23 @@ export const HTTP_SERVER_OPTIONS = {
  */
 export const startServer = async (options: StartServerOptions): Promise<RunningServer> => {
   const logger = createLogger(options.logLevel ?? 'info')
-  const app = await loadAppFolder(
-    options.appDir,
-    options.environment === undefined ? {} : { environment: options.environment },
-  )
+  const app = await loadAppFolder(options.appDir, {
+    ...(options.environment === undefined ? {} : { environment: options.environment }),
+    ...(options.appId === undefined ? {} : { appId: options.appId }),
+  })
+  // The folder's own App ID names the app's PostgreSQL schema: answering to another one
+  // (`appId`, --app-id) must not move the app to another, empty schema. A folder without an ID
+  // of its own is known by the one given.
+  const folderAppId =
+    options.appId === undefined
+      ? app.appId
+      : await loadAppFolder(
+          options.appDir,
+          options.environment === undefined ? {} : { environment: options.environment },
+        ).then(
+          (own) => own.appId,
+          () => app.appId,
+        )
   // Set once the store is open and the server built; until then, `whileStarting` answers.
   const serving: { handle?: (request: Request, env: unknown) => Promise<Response> } = {}
   let draining = false
@@ -167,7 +182,7 @@ export const startServer = async (options: StartServerOptions): Promise<RunningS
   let server: CustomDataServer
   try {
     store = await openStore(storeOptions, {
-      appId: app.appId,
+      appId: folderAppId,
       waitForDatabase: {
         onRetry: (error, delayMs) =>
           logger.warn(

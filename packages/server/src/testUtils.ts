@@ -2,6 +2,7 @@ import { cp, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { pino, type Logger } from 'pino'
 import type { Mail, Mailer } from './auth/Mailer'
 import { loadAppFolder } from './appFolder/loadAppFolder'
 import type { Clock } from './Clock'
@@ -29,6 +30,18 @@ export const appFolderVariant = async (
     )
   }
   return dir
+}
+
+/** A logger that keeps every line it writes (parsed), to look at what the server logged. */
+export const createCapturingLogger = (
+  level = 'debug',
+): { readonly logger: Logger; readonly lines: Record<string, unknown>[] } => {
+  const lines: Record<string, unknown>[] = []
+  const logger = pino(
+    { level },
+    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  )
+  return { logger, lines }
 }
 
 /** A mailer that keeps what it would have sent, for tests to follow the links. */

@@ -56,6 +56,70 @@ export interface FunctionDefinition {
   readonly disableArgLogs: boolean
   /** `can_evaluate`, compiled: checked before every call from a client. */
   readonly canEvaluate: RuleExpression
+  /** `run_as_user_id`: the user every call runs as (ignored when `runAsSystem`). */
+  readonly runAsUserId?: string | null
+  /**
+   * `run_as_user_id_script_source`: source of a function that names the user each call runs as
+   * (a user id, or `{ runAsSystem: true }`); ignored when `runAsSystem`.
+   */
+  readonly runAsUserIdScriptSource?: string | null
+}
+
+/**
+ * Who an HTTPS endpoint or webhook runs as (App Services' endpoint "authentication"):
+ * `application` takes the caller's credentials, `system` needs none, `user` always runs as one
+ * user, `script` asks a function (named here) which user to run as.
+ */
+export type EndpointAuthentication =
+  | { readonly kind: 'application' }
+  | { readonly kind: 'system' }
+  | { readonly kind: 'user'; readonly userId: string }
+  | { readonly kind: 'script'; readonly functionName: string }
+
+/** How an endpoint checks that a request comes from who holds its secret. */
+export type EndpointValidation = 'NO_VALIDATION' | 'SECRET_AS_QUERY_PARAM' | 'VERIFY_PAYLOAD'
+
+/**
+ * One HTTPS endpoint (`https_endpoints/config.json`, or `http_endpoints/config.json` in older
+ * exports) or legacy incoming webhook (`http_endpoints/<service>/incoming_webhooks/<name>/`).
+ */
+export interface EndpointConfig {
+  readonly kind: 'endpoint' | 'webhook'
+  /** Endpoints: the route (`/orders/latest`); webhooks: `<service>/<webhook name>`. */
+  readonly route: string
+  /** `GET`, `POST`, `PUT`, `PATCH`, `DELETE`, `HEAD`, or `*` for any. */
+  readonly httpMethod: string
+  /** The function that handles requests; for webhooks, the one made from `source.js`. */
+  readonly functionName: string
+  /** Answer with the function's return value (when the function did not set a body itself). */
+  readonly respondResult: boolean
+  /** The answer's format when the request's `Accept` does not choose one. */
+  readonly returnType: 'JSON' | 'EJSON'
+  /** Put the user's custom data in `context.user.custom_data`. */
+  readonly fetchCustomUserData: boolean
+  /** Create the user of valid custom-JWT credentials on first sight. */
+  readonly createUserOnAuth: boolean
+  readonly disabled: boolean
+  readonly validation: EndpointValidation
+  /** The secret `validation` checks against: a secret's name, or (webhooks) the value itself. */
+  readonly secret: { readonly name: string } | { readonly value: string } | null
+  readonly authentication: EndpointAuthentication
+  /** The endpoint function's (or the webhook's own) `can_evaluate`, checked for every request. */
+  readonly canEvaluate: RuleExpression
+  /** The file it came from, for messages. */
+  readonly where: string
+}
+
+/** A part of the app folder this server does not run: one line of the start-up summary. */
+export interface IgnoredFeature {
+  /** What it is: "Device Sync", "triggers". */
+  readonly feature: string
+  /** Where it is, relative to the app folder: `sync/config.json`, `triggers/`. */
+  readonly where: string
+  /** How many there are (triggers, services...): 1 for a single feature. */
+  readonly count: number
+  /** What ignoring it means for the app. */
+  readonly note: string
 }
 
 /**
@@ -77,6 +141,8 @@ export interface AppConfig {
   readonly dir: string
   /** The client App ID that URLs carry: `/api/client/v2.0/app/{appId}/...`. */
   readonly appId: string
+  /** Other client App IDs the server answers to (the folder's own one when `--app-id` set another). */
+  readonly appIdAliases: readonly string[]
   readonly name: string
   readonly allowedRequestOrigins: readonly string[]
   readonly providers: Readonly<Record<string, ProviderConfig>>
@@ -89,6 +155,13 @@ export interface AppConfig {
   readonly dataSources: ReadonlyMap<string, DataSource>
   /** The environment chosen at start-up and its values (`environments/<tag>.json`). */
   readonly environment: AppEnvironment
-  /** What the app folder holds that this server ignores, one line each, logged at start-up. */
+  /** HTTPS endpoints and incoming webhooks. */
+  readonly endpoints: readonly EndpointConfig[]
+  /** What the app folder holds that this server does not run, summed up at start-up. */
+  readonly ignored: readonly IgnoredFeature[]
+  /**
+   * Things to know about the folder, one line each; lines alike for many files are folded into
+   * one with a count when logged (`foldWarnings`).
+   */
   readonly warnings: readonly string[]
 }

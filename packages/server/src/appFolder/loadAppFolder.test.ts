@@ -143,33 +143,52 @@ describe('loadAppFolder', () => {
     )
   })
 
-  it('warns once for each part it does not run, and keeps unsupported providers disabled', async () => {
+  it('sums up each part it does not run once, and keeps unsupported providers disabled', async () => {
     const dir = await appFolder({
       'realm_config.json': '{"app_id":"a"}',
-      'sync/config.json': '{}',
-      'triggers/t.json': '{}',
-      'graphql/config.json': '{}',
-      'http_endpoints/config.json': '[]',
-      'hosting/config.json': '{}',
+      'sync/config.json': '{"type":"flexible","state":"enabled"}',
+      'triggers/t.json': '{"name":"t","type":"DATABASE"}',
+      'triggers/u.json': '{"name":"u","type":"SCHEDULED"}',
+      'triggers/off.json': '{"name":"off","type":"DATABASE","disabled":true}',
+      'graphql/config.json': '{"use_natural_pluralization":true}',
+      'graphql/custom_resolvers/r.json': '{}',
+      'hosting/config.json': '{"enabled":true}',
+      'log_forwarders/l.json': '{"name":"l"}',
+      'services/twilio/config.json': '{"name":"twilio","type":"twilio"}',
       'auth/providers.json': JSON.stringify({
         'oauth2-twitter': { name: 'oauth2-twitter', type: 'oauth2-twitter' },
         'api-key': { name: 'api-key', type: 'api-key', disabled: true },
       }),
     })
     const app = await loadAppFolder(dir)
-    expect(app.warnings).toHaveLength(6)
-    for (const part of [
-      'sync',
-      'triggers',
-      'graphql',
-      'http_endpoints',
-      'hosting',
-      'oauth2-twitter',
-    ]) {
-      expect(app.warnings.filter((warning) => warning.includes(part))).toHaveLength(1)
-    }
+    expect(app.ignored.map(({ feature, where, count }) => [feature, where, count])).toEqual([
+      ['Device Sync', 'sync/config.json', 1],
+      ['triggers', 'triggers/', 2],
+      ['GraphQL custom resolvers', 'graphql/custom_resolvers/', 1],
+      ['static hosting', 'hosting/', 1],
+      ['third-party services (legacy)', 'services/', 1],
+      ['log forwarders', 'log_forwarders/', 1],
+    ])
+    expect(app.warnings.filter((warning) => warning.includes('oauth2-twitter'))).toHaveLength(1)
     expect(app.providers['oauth2-twitter']?.disabled).toBe(true)
     expect(app.providers['api-key']?.disabled).toBe(true)
+  })
+
+  it('does not report parts present but empty or disabled', async () => {
+    const dir = await appFolder({
+      'realm_config.json': '{"app_id":"a"}',
+      'sync/config.json': '{"type":"flexible","state":"disabled"}',
+      'triggers/off.json': '{"name":"off","disabled":true}',
+      'graphql/config.json': '{"use_natural_pluralization":true}',
+      'hosting/config.json': '{"enabled":false}',
+      'http_endpoints/config.json': '[]',
+      'https_endpoints/config.json': '[]',
+      'https_endpoints/data_api_config.json': '{"disabled":true}',
+      'log_forwarders/l.json': '{"name":"l","disabled":true}',
+    })
+    const app = await loadAppFolder(dir)
+    expect(app.ignored).toEqual([])
+    expect(app.warnings).toEqual([])
   })
 
   it('reads custom-token settings: secret_config and metadata_fields', async () => {

@@ -73,7 +73,7 @@ const flag = (entry: JsonObject, key: string, where: string): boolean => {
  * compiles the body in the scope the runtime gives it (worker/callRunner.js): the runtime's
  * helpers outside, Node's module parameters and `context` inside.
  */
-const checkSyntax = (code: string, path: string): void => {
+export const checkSyntax = (code: string, path: string): void => {
   try {
     compileFunction(
       `return function (exports, module, require, context, __filename, __dirname) {\n${code}\n}`,
@@ -110,8 +110,7 @@ const fileFor = (name: string, files: readonly FunctionFile[]): FunctionFile | u
  * source must compile (after its ES `import` lines are made `require` calls) and its
  * `can_evaluate` must be an expression this server evaluates (`{}`, `%%true`, `%%user...`, see
  * `compileRuleExpression`); otherwise the start fails with the file named, rather than run a
- * function whose guard is silently ignored. `run_as_user_id` and `run_as_user_id_script_source`
- * are refused the same way: they are not supported yet.
+ * function whose guard is silently ignored.
  */
 export const loadFunctions = async (
   dir: string,
@@ -167,13 +166,6 @@ export const loadFunctions = async (
     if (functions.has(name)) {
       throw new AppFolderError(`${where}: two files define the function "${name}".`)
     }
-    for (const key of ['run_as_user_id', 'run_as_user_id_script_source']) {
-      if (typeof config[key] === 'string' && config[key] !== '') {
-        throw new AppFolderError(
-          `${where}: "${key}" is not supported yet; use run_as_system or remove it.`,
-        )
-      }
-    }
     let canEvaluate
     try {
       canEvaluate = compileRuleExpression(config.can_evaluate ?? {}, { documentAllowed: false })
@@ -195,6 +187,10 @@ export const loadFunctions = async (
       runAsSystem: flag(config, 'run_as_system', where),
       disableArgLogs: flag(config, 'disable_arg_logs', where),
       canEvaluate,
+      // Who the function runs as; checked and resolved by loadAppFolder (runAsSettings).
+      runAsUserId: optionalString(config, 'run_as_user_id', where) || null,
+      runAsUserIdScriptSource:
+        optionalString(config, 'run_as_user_id_script_source', where) || null,
     })
   }
   return functions

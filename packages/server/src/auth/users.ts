@@ -69,7 +69,8 @@ export const createUser = async (
   return { userId, identityId }
 }
 
-const findIdentity = async (
+/** The user of an identity (provider type and external id), or undefined when none has it. */
+export const findIdentity = async (
   db: Queryable,
   providerType: string,
   externalId: string,

@@ -33,6 +33,8 @@ const OPTIONS = {
   'drain-timeout': { type: 'string' },
   'change-retention': { type: 'string' },
   static: { type: 'string' },
+  'app-id': { type: 'string' },
+  'strict-secrets': { type: 'boolean' },
 } as const
 
 type StartValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values']
@@ -59,7 +61,11 @@ ${STORE_OPTIONS_USAGE}
   --change-retention <s>         keep change-feed events this long once every   CHANGE_RETENTION
                                  trigger has passed them (default 3600)
   --static <folder>              also serve this built web app (its index.html  STATIC_DIR
-                                 for unknown pages); API routes keep priority`
+                                 for unknown pages); API routes keep priority
+  --app-id <id>                  the client App ID to answer to; the folder's   APP_ID
+                                 own keeps working too
+  --strict-secrets               refuse to start when a secret has no value     STRICT_SECRETS=true
+                                 (default: disable what needs it, and warn)`
 
 const signingOf = (values: StartValues): SigningKeySource | undefined => {
   const secret = values['access-token-secret'] ?? env('ACCESS_TOKEN_SECRET')
@@ -111,7 +117,9 @@ const serverOptionsOf = (
   if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/i.test(publicUrl)) {
     fail(`--public-url must be an http(s) URL with no path, got "${publicUrl}"`)
   }
+  const strictSecrets = values['strict-secrets'] === true || env('STRICT_SECRETS') === 'true'
   return {
+    ...(strictSecrets ? { strictSecrets } : {}),
     ...(publicUrl ? { publicUrl } : {}),
     ...(signing ? { signing } : {}),
     ...(accessLifetime !== undefined ? { accessTokenLifetime: accessLifetime } : {}),
@@ -132,6 +140,7 @@ const start = async (values: StartValues): Promise<void> => {
     [0, 600_000],
   )
   const environment = values.environment ?? env('APP_ENVIRONMENT')
+  const appId = values['app-id'] ?? env('APP_ID')
   const staticDir = values.static ?? env('STATIC_DIR')
   const staticProblem = staticDir === undefined ? null : staticSiteProblem(resolve(staticDir))
   if (staticProblem) return fail(`--static: ${staticProblem}`)
@@ -169,6 +178,7 @@ const start = async (values: StartValues): Promise<void> => {
       host: values.host ?? env('HOST') ?? '127.0.0.1',
       logLevel: (values['log-level'] ?? env('LOG_LEVEL') ?? 'info') as 'info',
       ...(environment !== undefined ? { environment } : {}),
+      ...(appId !== undefined ? { appId } : {}),
       ...(drainTimeoutMs !== undefined ? { drainTimeoutMs } : {}),
       ...(staticDir !== undefined ? { staticDir: resolve(staticDir) } : {}),
       server,

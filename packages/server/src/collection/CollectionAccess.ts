@@ -1,27 +1,41 @@
 import type { Document } from './documentCodec'
 
+/** An answer now, or later when a rule had to run an app function (`%function`) first. */
+export type Decision<T> = T | Promise<T>
+
 /**
  * What one caller may do to one collection: App Services' rules, evaluated per document. Reads
- * skip the documents `canRead` refuses (they do not exist for this caller); writes that would
- * touch a document the caller may see but not change fail with `NoMatchingRuleFound`.
+ * see each document as `read` returns it: skipped when it is null (the document does not exist
+ * for this caller), else without the fields the caller may not read, and filters match that
+ * view. Writes that would touch a document the caller may see but not change, or change a field
+ * the caller may not write, fail with `NoMatchingRuleFound`.
  */
 export interface CollectionAccess {
   /** A description for error messages: "the rules of app.notes". */
   readonly name: string
   /** Conditions added to every filter (App Services "filters"); undefined for none. */
-  readonly queryFilter: Document | undefined
-  canRead(doc: Document): boolean
-  canInsert(doc: Document): boolean
-  /** Checked with the document before and after the change (it may not move out of reach). */
-  canUpdate(before: Document, after: Document): boolean
-  canDelete(doc: Document): boolean
+  queryFilter(): Decision<Document | undefined>
+  /**
+   * The stored document as this caller sees it: the document itself, a copy without the fields
+   * it may not read (field-level permissions, filter projections), or null when it may not read
+   * the document at all.
+   */
+  read(doc: Document): Decision<Document | null>
+  /** Checked with the whole new document. */
+  canInsert(doc: Document): Decision<boolean>
+  /**
+   * Checked with the whole document before and after the change: the change may touch only
+   * fields the caller may write, and the document may not move out of reach.
+   */
+  canUpdate(before: Document, after: Document): Decision<boolean>
+  canDelete(doc: Document): Decision<boolean>
 }
 
 /** System access: everything allowed, as for `run_as_system` functions and the server itself. */
 export const systemAccess: CollectionAccess = {
   name: 'system access',
-  queryFilter: undefined,
-  canRead: () => true,
+  queryFilter: () => undefined,
+  read: (doc) => doc,
   canInsert: () => true,
   canUpdate: () => true,
   canDelete: () => true,

@@ -1,50 +1,72 @@
 import type { Document } from './documentCodec'
+import { isPlainObject } from './isPlainObject'
 import {
   compileRuleExpression,
+  compileRuleTemplate,
   RuleExpressionError,
-  substituteExpansions,
-  type BoundRuleExpression,
   type RuleExpression,
-  type RuleVariables,
+  type RuleTemplate,
 } from './ruleExpression'
-import type { CollectionAccess } from './CollectionAccess'
-import { isPlainObject } from './isPlainObject'
+
+/** Field-level permissions of one field: App Services' `fields.<name>`. */
+export interface FieldRule {
+  readonly read: RuleExpression | undefined
+  readonly write: RuleExpression | undefined
+  /** Permissions of the fields of an embedded document; the field's own ones win over them. */
+  readonly fields: FieldRules
+}
+
+export type FieldRules = ReadonlyMap<string, FieldRule>
 
 /** One role of an App Services collection rule (`rules.json` or `default_rule.json`). */
 export interface RuleRole {
   readonly name: string
   readonly applyWhen: RuleExpression
-  readonly read: RuleExpression
-  readonly write: RuleExpression
+  /** Document-level `read`: every field; undefined when the role does not have it. */
+  readonly read: RuleExpression | undefined
+  /** Document-level `write` (which implies read): every field. */
+  readonly write: RuleExpression | undefined
+  /** Checked for inserts, after write permission on every field of the new document. Default true. */
   readonly insert: RuleExpression
+  /** Checked for deletes, after write permission on every field of the document. Default true. */
   readonly delete: RuleExpression
+  /** Atlas Search permission: kept for completeness; this server has no `$search`. */
+  readonly search: RuleExpression
   readonly readFilter: RuleExpression | undefined
   readonly writeFilter: RuleExpression | undefined
+  readonly fields: FieldRules
+  /** `additional_fields`: the fields `fields` does not name. */
+  readonly additionalRead: RuleExpression | undefined
+  readonly additionalWrite: RuleExpression | undefined
 }
 
-/** One filter: a query added to every request while its `apply_when` holds. */
+/** One filter: a query (and projection) added to every request while its `apply_when` holds. */
 export interface RuleFilter {
   readonly name: string
   readonly applyWhen: RuleExpression
-  /** The query with its expansions, substituted per request. */
-  readonly query: Document
+  readonly query: RuleTemplate
+  /** Fields withheld from (or the only fields kept in) every document read; undefined for none. */
+  readonly projection: Document | undefined
 }
 
 /** A collection's rules, compiled. */
 export interface CollectionRules {
   readonly roles: readonly RuleRole[]
   readonly filters: readonly RuleFilter[]
+  /** What the loader should say about these rules (an expansion that never has a value here...). */
+  readonly notes: readonly string[]
 }
 
-const isEmptyOrMissing = (value: unknown): boolean =>
-  value === undefined || (isPlainObject(value) && Object.keys(value).length === 0)
+const isEmptyObject = (value: unknown): boolean =>
+  isPlainObject(value) && Object.keys(value).length === 0
 
 /**
- * Compiles the rules of one collection in App Services' format:
- * `{ "roles": [{ "name", "apply_when", "document_filters": { "read", "write" }, "read", "write",
- * "insert", "delete", "search" }], "filters": [{ "name", "apply_when", "query" }] }`.
- * Field-level permissions (`fields`, `additional_fields` with content) and filter projections
- * are refused with `RuleExpressionError` rather than ignored.
+ * Compiles the rules of one collection in App Services' format (rules/roles, the role and filter
+ * configuration reference): `{ "roles": [{ "name", "apply_when", "document_filters": { "read",
+ * "write" }, "read", "write", "insert", "delete", "search", "fields": { "<field>": { "read",
+ * "write", "fields" } }, "additional_fields": { "read", "write" } }], "filters": [{ "name",
+ * "apply_when", "query", "projection" }] }`. An expression this server cannot evaluate throws
+ * `RuleExpressionError` naming the role and the place.
  */
 export const compileCollectionRules = (raw: unknown): CollectionRules => {
   if (!isPlainObject(raw)) throw new RuleExpressionError('a rules file must hold a JSON object')
@@ -52,126 +74,106 @@ export const compileCollectionRules = (raw: unknown): CollectionRules => {
   const filtersRaw = raw.filters ?? []
   if (!Array.isArray(rolesRaw)) throw new RuleExpressionError('"roles" must be an array')
   if (!Array.isArray(filtersRaw)) throw new RuleExpressionError('"filters" must be an array')
-  const expression = (value: unknown, where: string, fallback: boolean): RuleExpression => {
+  const notes = new Set<string>()
+  const expression = (value: unknown, where: string, documentAllowed = true): RuleExpression => {
+    let compiled: RuleExpression
     try {
-      return compileRuleExpression(value ?? fallback, { documentAllowed: true })
+      compiled = compileRuleExpression(value, { documentAllowed })
     } catch (error) {
       throw new RuleExpressionError(`${where}: ${(error as Error).message}`)
     }
+    for (const note of compiled.notes) notes.add(`${where}: ${note}`)
+    return compiled
   }
+  const optional = (value: unknown, where: string): RuleExpression | undefined =>
+    value === undefined || value === null ? undefined : expression(value, where)
+
+  const fieldRules = (value: unknown, where: string): Map<string, FieldRule> => {
+    const rules = new Map<string, FieldRule>()
+    if (value === undefined || value === null) return rules
+    if (!isPlainObject(value)) throw new RuleExpressionError(`${where} must be an object`)
+    for (const [field, spec] of Object.entries(value)) {
+      const at = `${where}.${field}`
+      if (!isPlainObject(spec)) throw new RuleExpressionError(`${at} must be an object`)
+      rules.set(field, {
+        read: optional(spec.read, `${at}.read`),
+        write: optional(spec.write, `${at}.write`),
+        fields: fieldRules(spec.fields, `${at}.fields`),
+      })
+    }
+    return rules
+  }
+
   const roles = rolesRaw.map((role: unknown, index): RuleRole => {
     if (!isPlainObject(role)) throw new RuleExpressionError(`roles[${index}] must be an object`)
     const name = typeof role.name === 'string' ? role.name : `roles[${index}]`
-    if (!isEmptyOrMissing(role.fields) || !isEmptyOrMissing(role.additional_fields)) {
-      throw new RuleExpressionError(
-        `role "${name}": field-level permissions ("fields", "additional_fields") are not supported yet`,
-      )
-    }
+    const at = `role "${name}"`
     const filters = role.document_filters
-    if (filters !== undefined && !isPlainObject(filters)) {
-      throw new RuleExpressionError(`role "${name}": "document_filters" must be an object`)
+    if (filters !== undefined && filters !== null && !isPlainObject(filters)) {
+      throw new RuleExpressionError(`${at}: "document_filters" must be an object`)
+    }
+    const additional = role.additional_fields ?? {}
+    if (!isPlainObject(additional)) {
+      throw new RuleExpressionError(`${at}: "additional_fields" must be an object`)
     }
     return {
       name,
-      applyWhen: expression(role.apply_when ?? {}, `role "${name}" apply_when`, true),
-      read: expression(role.read, `role "${name}" read`, false),
-      write: expression(role.write, `role "${name}" write`, false),
-      insert: expression(role.insert, `role "${name}" insert`, false),
-      delete: expression(role.delete, `role "${name}" delete`, false),
-      readFilter:
-        filters?.read === undefined
-          ? undefined
-          : expression(filters.read, `role "${name}" document_filters.read`, false),
-      writeFilter:
-        filters?.write === undefined
-          ? undefined
-          : expression(filters.write, `role "${name}" document_filters.write`, false),
+      applyWhen: expression(role.apply_when ?? {}, `${at} apply_when`),
+      read: optional(role.read, `${at} read`),
+      write: optional(role.write, `${at} write`),
+      insert: expression(role.insert ?? true, `${at} insert`),
+      delete: expression(role.delete ?? true, `${at} delete`),
+      search: expression(role.search ?? true, `${at} search`),
+      readFilter: optional(filters?.read, `${at} document_filters.read`),
+      writeFilter: optional(filters?.write, `${at} document_filters.write`),
+      fields: fieldRules(role.fields, `${at} fields`),
+      additionalRead: optional(additional.read, `${at} additional_fields.read`),
+      additionalWrite: optional(additional.write, `${at} additional_fields.write`),
     }
   })
+
   const filters = filtersRaw.map((filter: unknown, index): RuleFilter => {
     if (!isPlainObject(filter)) throw new RuleExpressionError(`filters[${index}] must be an object`)
     const name = typeof filter.name === 'string' ? filter.name : `filters[${index}]`
-    if (!isEmptyOrMissing(filter.projection)) {
-      throw new RuleExpressionError(`filter "${name}": "projection" is not supported yet`)
-    }
+    const at = `filter "${name}"`
     const query = filter.query ?? {}
-    if (!isPlainObject(query))
-      throw new RuleExpressionError(`filter "${name}": "query" must be an object`)
-    // Checks the query's expansions; it is applied as a MongoDB query with them substituted.
-    compileRuleExpression(query, { documentAllowed: true })
-    let applyWhen: RuleExpression
-    try {
-      applyWhen = compileRuleExpression(filter.apply_when ?? {}, { documentAllowed: false })
-    } catch (error) {
-      throw new RuleExpressionError(`filter "${name}" apply_when: ${(error as Error).message}`)
+    if (!isPlainObject(query)) throw new RuleExpressionError(`${at}: "query" must be an object`)
+    const projection = filter.projection ?? {}
+    if (!isPlainObject(projection)) {
+      throw new RuleExpressionError(`${at}: "projection" must be an object`)
     }
-    return { name, applyWhen, query }
+    let template: RuleTemplate
+    try {
+      template = compileRuleTemplate(query)
+    } catch (error) {
+      throw new RuleExpressionError(`${at} query: ${(error as Error).message}`)
+    }
+    return {
+      name,
+      // Filters apply before any document is read: no %%root in their apply_when.
+      applyWhen: expression(filter.apply_when ?? {}, `${at} apply_when`, false),
+      query: template,
+      projection: isEmptyObject(projection) ? undefined : projection,
+    }
   })
-  return { roles, filters }
+  const kinds = new Set(filters.flatMap((filter) => projectionKind(filter.projection) ?? []))
+  if (kinds.size > 1) {
+    notes.add(
+      'filters mix inclusive and exclusive projections: a request to which both kinds apply fails, as on App Services',
+    )
+  }
+  return { roles, filters, notes: [...notes] }
 }
 
-/**
- * The rules of one collection, bound to one caller: App Services' role evaluation per document.
- * A document's role is the first whose `apply_when` holds for it; a document with no role is
- * invisible. Writes are checked before and after the change, so a document cannot be moved out
- * of its writer's reach (or into someone else's).
- */
-export const createRuleAccess = (
-  rules: CollectionRules,
-  vars: Pick<RuleVariables, 'user' | 'values'>,
-  name: string,
-): CollectionAccess => {
-  // Each expression is bound to this caller once, when first needed: what depends only on the
-  // user is then worked out once per operation, not once per document.
-  const bound = new Map<RuleExpression, BoundRuleExpression>()
-  const check = (
-    expression: RuleExpression | undefined,
-    root: Document,
-    prevRoot?: Document,
-  ): boolean => {
-    if (expression === undefined) return true
-    let binding = bound.get(expression)
-    if (!binding) {
-      binding = expression.bind(vars)
-      bound.set(expression, binding)
-    }
-    return binding.test(root, prevRoot)
-  }
-  const roleFor = (doc: Document): RuleRole | undefined =>
-    rules.roles.find((role) => check(role.applyWhen, doc))
-  const writable = (doc: Document, before: Document | undefined): boolean => {
-    const role = roleFor(doc)
-    return role !== undefined && check(role.write, doc, before) && check(role.writeFilter, doc)
-  }
-  const queries = rules.filters
-    .filter((filter) => filter.applyWhen.evaluate(vars))
-    .map((filter) => substituteExpansions(filter.query, vars) as Document)
-  return {
-    name,
-    queryFilter:
-      queries.length === 0 ? undefined : queries.length === 1 ? queries[0] : { $and: queries },
-    canRead(doc) {
-      // Write permission implies read; for a stored document, "write" means changing it, so the
-      // document is its own %%prevRoot.
-      const role = roleFor(doc)
-      if (!role) return false
-      const allowed = check(role.read, doc) || check(role.write, doc, doc)
-      const filtered =
-        (role.readFilter === undefined && role.writeFilter === undefined) ||
-        (role.readFilter !== undefined && check(role.readFilter, doc)) ||
-        (role.writeFilter !== undefined && check(role.writeFilter, doc))
-      return allowed && filtered
-    },
-    canInsert(doc) {
-      const role = roleFor(doc)
-      return role !== undefined && check(role.insert, doc) && writable(doc, undefined)
-    },
-    canUpdate: (before, after) => writable(before, before) && writable(after, before),
-    canDelete(doc) {
-      const role = roleFor(doc)
-      return role !== undefined && check(role.delete, doc) && check(role.writeFilter, doc)
-    },
-  }
+/** `include` for `{ a: 1 }`, `exclude` for `{ a: 0 }`; `_id` alone decides nothing. */
+export const projectionKind = (
+  projection: Document | undefined,
+): 'include' | 'exclude' | undefined => {
+  if (!projection) return undefined
+  const decisive = Object.entries(projection).filter(([key]) => key !== '_id')
+  const [first] = decisive
+  if (!first) return projection._id === 0 || projection._id === false ? 'exclude' : undefined
+  return first[1] === 0 || first[1] === false ? 'exclude' : 'include'
 }
 
 /** One MongoDB data source of the app folder (`data_sources/<name>/`) and its rules. */

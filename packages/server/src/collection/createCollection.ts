@@ -156,6 +156,8 @@ interface LoadOptions {
 interface Row extends Viewed {
   readonly id: string
   readonly stored: unknown
+  /** The whole stored document; `doc` is what the caller may see of it (`access.read`). */
+  readonly full: Document
 }
 
 /** What updates and replacements report, so the findOneAnd* variants can answer a document. */
@@ -225,8 +227,10 @@ export const createCollection = (options: CollectionOptions): Collection => {
       `${action} not permitted: no rule lets this user ${action} this document in ${namespace}`,
     )
 
-  const withAccessFilter = (filter: Document): Document =>
-    access.queryFilter ? { $and: [filter, access.queryFilter] } : filter
+  const withAccessFilter = async (filter: Document): Promise<Document> => {
+    const accessFilter = await access.queryFilter()
+    return accessFilter ? { $and: [filter, accessFilter] } : filter
+  }
 
   /**
    * The documents matching `filter` that the caller may read, in natural (insertion) order: all
@@ -239,7 +243,7 @@ export const createCollection = (options: CollectionOptions): Collection => {
     filter: Document,
     { forUpdate = false, wanted = Number.POSITIVE_INFINITY }: LoadOptions = {},
   ): Promise<Row[]> => {
-    const full = withAccessFilter(filter)
+    const full = await withAccessFilter(filter)
     const test = compileFilter(full)
     const narrowing = narrowFilter(full, { userIdField, firstParam: 3 })
     const where = ['db = $1', 'coll = $2', ...narrowing.clauses].join(' AND ')
@@ -257,10 +261,14 @@ export const createCollection = (options: CollectionOptions): Collection => {
       )
       for (const row of rows) {
         const doc = fromStored(row.doc)
-        if (!access.canRead(doc)) continue
-        const viewed = viewOf(doc)
+        // Filters match what the caller may see: a field it may not read cannot be probed. Rules
+        // answer at once unless one calls a function: no await (a tick) per row then.
+        const decision = access.read(doc)
+        const visible = decision instanceof Promise ? await decision : decision
+        if (!visible) continue
+        const viewed = viewOf(visible)
         if (!test(viewed.view)) continue
-        found.push({ id: row.id, stored: row.doc, ...viewed })
+        found.push({ id: row.id, stored: row.doc, full: doc, ...viewed })
         if (found.length >= wanted) return found
       }
       const last = rows.at(-1)
@@ -304,7 +312,7 @@ export const createCollection = (options: CollectionOptions): Collection => {
 
   const insertRow = async (tx: Queryable, doc: Document, upserting: boolean): Promise<void> => {
     const stored = checkStorable(doc)
-    if (!access.canInsert(doc)) throw denied('insert')
+    if (!(await access.canInsert(doc))) throw denied('insert')
     try {
       await tx.query(
         // $4 is text, so doc_text gets the very string; jsonb would answer its own key order.
@@ -322,7 +330,7 @@ export const createCollection = (options: CollectionOptions): Collection => {
 
   const updateRow = async (tx: Queryable, row: Row, after: Document): Promise<void> => {
     const stored = checkStorable(after)
-    if (!access.canUpdate(row.doc, after)) throw denied('update')
+    if (!(await access.canUpdate(row.full, after))) throw denied('update')
     await tx.query(
       'UPDATE documents SET doc = $4::text::jsonb, doc_text = $4::text WHERE db = $1 AND coll = $2 AND id = $3',
       [db, coll, row.id, stored],
@@ -330,7 +338,7 @@ export const createCollection = (options: CollectionOptions): Collection => {
   }
 
   const deleteRow = async (tx: Queryable, row: Row): Promise<void> => {
-    if (!access.canDelete(row.doc)) throw denied('delete')
+    if (!(await access.canDelete(row.full))) throw denied('delete')
     await tx.query('DELETE FROM documents WHERE db = $1 AND coll = $2 AND id = $3', [
       db,
       coll,
@@ -396,7 +404,7 @@ export const createCollection = (options: CollectionOptions): Collection => {
     return {
       result: { matchedCount: 0, modifiedCount: 0, upsertedId: doc._id },
       before: null,
-      after: doc,
+      after: await access.read(doc),
     }
   }
 
@@ -445,7 +453,8 @@ export const createCollection = (options: CollectionOptions): Collection => {
           return {
             result: { matchedCount: targets.length, modifiedCount },
             before: first?.before ?? null,
-            after: first?.after ?? null,
+            // What the caller may see of the document after the change.
+            after: first ? await access.read(first.after) : null,
           }
         }
         const seeded = upsertSeed(filter)
@@ -475,14 +484,14 @@ export const createCollection = (options: CollectionOptions): Collection => {
         let modifiedCount = 0
         let first: { before: Document; after: Document } | undefined
         for (const row of targets) {
-          if (replacement._id !== undefined && !sameValue(replacement._id, row.doc._id)) {
+          if (replacement._id !== undefined && !sameValue(replacement._id, row.full._id)) {
             throw mongoError(
               `the _id field cannot be changed (replacing the document in ${namespace})`,
             )
           }
-          const after = withId({ ...replacement, _id: row.doc._id })
+          const after = withId({ ...replacement, _id: row.full._id })
           first ??= { before: row.doc, after }
-          if (toStored(after) === toStored(row.doc)) continue
+          if (toStored(after) === toStored(row.full)) continue
           await updateRow(tx, row, after)
           modifiedCount += 1
         }
@@ -490,7 +499,8 @@ export const createCollection = (options: CollectionOptions): Collection => {
           return {
             result: { matchedCount: targets.length, modifiedCount },
             before: first?.before ?? null,
-            after: first?.after ?? null,
+            // What the caller may see of the document after the change.
+            after: first ? await access.read(first.after) : null,
           }
         }
         // A replacement upsert inserts the replacement alone, with the filter's _id if it names one.

@@ -2,10 +2,12 @@ import type { Store } from '../store/Store'
 import { systemAccess, type CollectionAccess } from './CollectionAccess'
 import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import { invalidParameter } from './mongoError'
-import { createRuleAccess, type CollectionRules, type DataSource } from './CollectionRules'
+import type { CollectionRules, DataSource } from './CollectionRules'
+import { createRuleAccess } from './createRuleAccess'
 import { createCollection, type Collection } from './createCollection'
 import type { CustomDataLocation } from './CustomDataLocation'
 import { ownDocumentAccess } from './ownDocumentAccess'
+import type { RuleContext, RuleFunctionCaller } from './ruleExpression'
 
 /** The user rules are evaluated for (`%%user` in them): App Services' user object. */
 export interface CollectionUser {
@@ -23,6 +25,8 @@ export interface CollectionRequest {
   readonly system: boolean
   /** `function`: an application-auth function; `client`: realm-web's `mongoClient`. */
   readonly caller: 'function' | 'client'
+  /** `%%request` for the rules: `context.request` of the HTTP request behind the operation. */
+  readonly request?: Readonly<Record<string, unknown>>
 }
 
 /** Opens collections with the right rules for each caller. */
@@ -33,6 +37,11 @@ export interface CollectionProvider {
   readonly values: Readonly<Record<string, unknown>>
   /** Throws `ServiceError` for an unknown service or a collection no rule covers. */
   open(request: CollectionRequest): Collection
+  /**
+   * What rule expressions outside collections (`can_evaluate`) are evaluated against for this
+   * caller: `%%user`, `%%values`, `%%environment`, `%%request`, and `%function`.
+   */
+  ruleContext(user: CollectionUser | null, request?: Readonly<Record<string, unknown>>): RuleContext
 }
 
 export interface CollectionProviderOptions {
@@ -47,6 +56,10 @@ export interface CollectionProviderOptions {
   readonly customDataMaxBytes: number
   /** Wakes the change feed's readers after a write commits (`ChangeFeed.announce`). */
   readonly announce?: () => void
+  /** `%%environment` for rule expressions: `{ tag, values }`. */
+  readonly environment?: Readonly<Record<string, unknown>>
+  /** Runs `%function` in rule expressions (with its own time limit); without it they deny. */
+  readonly callFunction?: RuleFunctionCaller
 }
 
 export const createCollectionProvider = (
@@ -68,9 +81,21 @@ export const createCollectionProvider = (
     )
   }
 
+  const ruleContext = (
+    user: CollectionUser | null,
+    request?: Readonly<Record<string, unknown>>,
+  ): RuleContext => ({
+    user: user as Readonly<Record<string, unknown>> | null,
+    values,
+    ...(options.environment ? { environment: options.environment } : {}),
+    ...(request ? { request } : {}),
+    ...(options.callFunction ? { callFunction: options.callFunction } : {}),
+  })
+
   return {
     services,
     values,
+    ruleContext,
     open(request) {
       if (!services.includes(request.service)) {
         throw invalidParameter(`service not found: '${request.service}'`)
@@ -85,11 +110,7 @@ export const createCollectionProvider = (
       if (!request.system) {
         const rules = rulesFor(request)
         if (rules) {
-          access = createRuleAccess(
-            rules,
-            { user: request.user as Readonly<Record<string, unknown>> | null, values },
-            namespace,
-          )
+          access = createRuleAccess(rules, ruleContext(request.user, request.request), namespace)
         } else if (isCustomData && custom) {
           // Without a rule file, each user reaches their own custom-data document only: readable
           // through mongoClient, writable by application-auth functions called for them (the

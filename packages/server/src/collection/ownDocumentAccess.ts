@@ -39,8 +39,8 @@ export const ownDocumentAccess = (options: OwnDocumentAccessOptions): Collection
   return {
     name: `the owner rule of ${options.namespace}`,
     // Matches nothing when there is no user: `$in: []` is MongoDB's "never".
-    queryFilter: userId === undefined ? { [field]: { $in: [] } } : { [field]: userId },
-    canRead: owns,
+    queryFilter: () => (userId === undefined ? { [field]: { $in: [] } } : { [field]: userId }),
+    read: (doc) => (owns(doc) ? doc : null),
     canInsert: (doc) => writes && owns(doc),
     canUpdate: (before, after) => writes && owns(before) && owns(after),
     canDelete: (doc) => writes && owns(doc),

@@ -1,18 +1,31 @@
+import { EJSON } from 'bson'
 import { Query } from 'mingo'
 import type { Document } from './documentCodec'
 import { toQueryView } from './queryView'
 import { isPlainObject } from './isPlainObject'
+import {
+  CallFunction,
+  DOCUMENT_ROOTS,
+  expansionProblem,
+  FunctionCalls,
+  OidToString,
+  parseExpansion,
+  RuleExpressionError,
+  StringToOid,
+  substitute,
+  type MaybePromise,
+  type RuleContext,
+  type RuleDocuments,
+  type Substitution,
+  type ValueOperation,
+} from './ruleValues'
 
-/** The variables a rule expression may expand (App Services' `%%user`, `%%values`, `%%root`...). */
-export interface RuleVariables {
-  /** `context.user`'s shape: `{ id, type, data, custom_data, identities }`; null for none. */
-  readonly user: Readonly<Record<string, unknown>> | null
-  readonly values: Readonly<Record<string, unknown>>
-  /** The document the rule is evaluated on (after the change, for writes). */
-  readonly root?: Document
-  /** The document before the change; undefined for an insert. */
-  readonly prevRoot?: Document
-}
+export { RuleExpressionError }
+export type { MaybePromise, RuleContext, RuleDocuments }
+export type { RuleFunctionCall, RuleFunctionCaller } from './ruleValues'
+
+/** Everything one evaluation of an expression reads: the caller's context and the documents. */
+export type RuleVariables = RuleContext & RuleDocuments
 
 /** A compiled App Services rule expression. */
 export interface RuleExpression {
@@ -20,29 +33,29 @@ export interface RuleExpression {
   readonly source: unknown
   /** True when it reads the document (`{ owner: "%%user.id" }`, `%%root`, `%%prevRoot`). */
   readonly usesDocument: boolean
-  evaluate(variables: RuleVariables): boolean
+  /** True when it calls `%function`: its answers are then promises. */
+  readonly callsFunctions: boolean
+  /** Things to tell whoever loads it: an expansion that never has a value here (`%%partition`). */
+  readonly notes: readonly string[]
+  evaluate(variables: RuleVariables): MaybePromise<boolean>
   /**
-   * The expression for one caller: what depends only on the user and the values is worked out
-   * once, so testing many documents costs one match each.
+   * The expression for one caller: what depends only on the context is worked out once, so
+   * testing many documents costs one match each (and each distinct `%function` call runs once).
    */
-  bind(variables: Pick<RuleVariables, 'user' | 'values'>): BoundRuleExpression
+  bind(context: RuleContext): BoundRuleExpression
 }
 
-/** A rule expression bound to one caller's `%%user` and `%%values`. */
+/** A rule expression bound to one caller's context. */
 export interface BoundRuleExpression {
-  test(root?: Document, prevRoot?: Document): boolean
+  test(documents?: RuleDocuments): MaybePromise<boolean>
 }
 
-/** An expression this server cannot evaluate; the app folder loader names the file. */
-export class RuleExpressionError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'RuleExpressionError'
-  }
+/** A query or value with expansions (a filter's `query`), resolved per caller. */
+export interface RuleTemplate {
+  readonly callsFunctions: boolean
+  resolve(context: RuleContext): MaybePromise<unknown>
 }
 
-const EXPANSION_ROOTS = ['%%user', '%%values', '%%root', '%%prevRoot']
-const DOCUMENT_ROOTS = new Set(['%%root', '%%prevRoot'])
 // App Services operators and the MongoDB query operators that mean the same inside expressions.
 const VALUE_OPERATORS: Record<string, string> = {
   '%exists': '$exists',
@@ -65,80 +78,182 @@ const LOGICAL_OPERATORS: Record<string, string> = {
   $or: '$or',
   $nor: '$nor',
 }
+const COMPUTING_OPERATORS = new Set(['%stringToOid', '%oidToString', '%function'])
 
-// What an expansion of something missing becomes: equal to nothing a document holds, so that
-// `{ owner: "%%user.custom_data.team" }` never matches documents without an owner.
-class Missing {
-  toString(): string {
-    return 'rule-expression:missing-value'
-  }
-}
-const MISSING = Object.freeze(new Missing())
+const ALWAYS: BoundRuleExpression = { test: () => true }
 
-/** `%%user.custom_data.role` → the variable root and the path below it. */
-const parseExpansion = (text: string): { root: string; path: string } | undefined => {
-  if (text === '%%true' || text === '%%false') return { root: text, path: '' }
-  const root = EXPANSION_ROOTS.find((name) => text === name || text.startsWith(`${name}.`))
-  return root ? { root, path: text.slice(root.length + 1) } : undefined
+/** What compiling found out about an expression or template, beyond its translation. */
+interface Findings {
+  usesDocument: boolean
+  /** A value (not a key) depends on the document: the query then differs per document. */
+  valuesUseDocument: boolean
+  callsFunctions: boolean
+  readonly notes: string[]
 }
 
-const readPath = (value: unknown, path: string): unknown => {
-  if (path === '') return value
-  let current = value
-  for (const segment of path.split('.')) {
-    if (current === null || typeof current !== 'object') return undefined
-    current = (current as Record<string, unknown>)[segment]
+/** Compiles the parts of expressions and templates that are values: expansions, operators. */
+const valueCompiler = (options: { readonly documentAllowed: boolean }, found: Findings) => {
+  const unsupported = (what: string): RuleExpressionError =>
+    new RuleExpressionError(`${what} is not supported in rule expressions`)
+
+  const checkExpansion = (text: string): void => {
+    const problem = expansionProblem(text)
+    if (problem) throw new RuleExpressionError(problem)
+    const root = parseExpansion(text)?.root ?? ''
+    if (DOCUMENT_ROOTS.has(root)) {
+      if (!options.documentAllowed)
+        throw new RuleExpressionError(`"${text}" needs a document, and there is none here`)
+      found.usesDocument = true
+    }
+    if (root === '%%partition' && !found.notes.some((note) => note.includes('%%partition'))) {
+      found.notes.push(
+        '"%%partition" has a value only under partition-based Device Sync, which this server does not run: it matches nothing here',
+      )
+    }
   }
-  return current
+
+  /** The argument of `%stringToOid` / `%oidToString`: a literal, an EJSON literal or an expansion. */
+  const oidArgument = (value: unknown, operator: string): unknown => {
+    if (typeof value === 'string' && value.startsWith('%%')) return expansion(value)
+    if (isPlainObject(value)) {
+      try {
+        return EJSON.deserialize(value, { relaxed: false })
+      } catch {
+        throw new RuleExpressionError(`${operator} takes a string, an EJSON value or an expansion`)
+      }
+    }
+    if (Array.isArray(value)) {
+      throw new RuleExpressionError(`${operator} takes a string, an EJSON value or an expansion`)
+    }
+    return value
+  }
+
+  const expansion = (text: string): string => {
+    checkExpansion(text)
+    if (DOCUMENT_ROOTS.has(parseExpansion(text)?.root ?? '')) found.valuesUseDocument = true
+    return text
+  }
+
+  const computing = (operator: string, argument: unknown, inFunction: boolean): ValueOperation => {
+    if (operator === '%stringToOid') return new StringToOid(oidArgument(argument, operator))
+    if (operator === '%oidToString') return new OidToString(oidArgument(argument, operator))
+    if (inFunction) {
+      throw new RuleExpressionError('a %function argument cannot call another %function')
+    }
+    if (!isPlainObject(argument) || typeof argument.name !== 'string' || argument.name === '') {
+      throw new RuleExpressionError('%function needs { "name": "<function>", "arguments": [...] }')
+    }
+    const args = argument.arguments ?? []
+    if (!Array.isArray(args))
+      throw new RuleExpressionError('%function "arguments" must be an array')
+    found.callsFunctions = true
+    return new CallFunction(
+      argument.name,
+      args.map((arg) => value(arg, true)),
+    )
+  }
+
+  /** A value position: literals, expansions, computing operators and value operators. */
+  const value = (input: unknown, inFunction = false): unknown => {
+    if (typeof input === 'string' && input.startsWith('%%')) return expansion(input)
+    if (Array.isArray(input)) return input.map((item) => value(item, inFunction))
+    if (!isPlainObject(input)) return input
+    const keys = Object.keys(input)
+    const [only] = keys
+    if (keys.length === 1 && only !== undefined && COMPUTING_OPERATORS.has(only)) {
+      return computing(only, input[only], inFunction)
+    }
+    if (keys.some((key) => key.startsWith('%') || key.startsWith('$'))) {
+      const out: Document = {}
+      for (const key of keys) {
+        const operator = VALUE_OPERATORS[key]
+        if (!operator) throw unsupported(`the operator "${key}"`)
+        out[operator] = value(input[key], inFunction)
+      }
+      return out
+    }
+    const out: Document = {}
+    for (const key of keys) out[key] = value(input[key], inFunction)
+    return out
+  }
+
+  return { value, checkExpansion, unsupported }
 }
 
-const substitute = (value: unknown, variables: Record<string, unknown>): unknown => {
-  if (typeof value === 'string' && value.startsWith('%%')) {
-    const parsed = parseExpansion(value)
-    const found = parsed ? readPath(variables[parsed.root], parsed.path) : undefined
-    return found === undefined ? MISSING : found
+/** A compiled query ready to test, or null when substitution made it invalid (it then denies). */
+const compileQuery = (query: unknown): Query | null => {
+  try {
+    return new Query(toQueryView(query) as Document)
+  } catch {
+    return null // An operator given the wrong type by an expansion: the rule denies.
   }
-  if (Array.isArray(value)) return value.map((item) => substitute(item, variables))
-  if (!isPlainObject(value)) return value
-  const out: Document = {}
-  for (const [key, item] of Object.entries(value)) {
-    const replaced = substitute(item, variables)
-    // A value from outside the rule (a user's data, an identity provider's claim) that lands where
-    // a field's condition goes is compared, never read as operators: {"$ne": null} stays data.
-    const fromOutside = typeof item === 'string' && item.startsWith('%%')
-    out[key] =
-      fromOutside && !key.startsWith('$') && isPlainObject(replaced) ? { $eq: replaced } : replaced
-  }
-  return out
 }
 
-const variablesOf = (vars: RuleVariables): Record<string, unknown> => ({
-  '%%user': vars.user ?? undefined,
-  '%%values': vars.values,
-  '%%root': vars.root,
-  '%%prevRoot': vars.prevRoot,
+/** The variables of an evaluation, by expansion root, as queries compare them. */
+const variablesOf = (context: RuleContext): Record<string, unknown> => ({
+  '%%user': toQueryView(context.user ?? undefined),
+  '%%values': toQueryView(context.values),
+  '%%environment': toQueryView(context.environment),
+  '%%request': toQueryView(context.request),
+  '%%partition': undefined,
   '%%true': true,
   '%%false': false,
 })
 
-/**
- * Replaces the expansions (`"%%user.id"`, `"%%values.x"`) in a query with their values; a
- * missing value becomes one that equals nothing.
- */
-export const substituteExpansions = (value: unknown, vars: RuleVariables): unknown =>
-  substitute(value, variablesOf(vars))
+const withDocuments = (
+  base: Record<string, unknown>,
+  documents: RuleDocuments,
+): Record<string, unknown> => ({
+  ...base,
+  '%%root': documents.root === undefined ? undefined : toQueryView(documents.root),
+  '%%prevRoot': documents.prevRoot === undefined ? undefined : toQueryView(documents.prevRoot),
+  '%%this': toQueryView(documents.this),
+  '%%prev': toQueryView(documents.prev),
+})
+
+interface SettledInput {
+  readonly template: unknown
+  readonly variables: Record<string, unknown>
+  readonly calls: FunctionCalls | undefined
+}
 
 /**
- * Compiles an App Services rule expression (as in `can_evaluate`, a role's `apply_when`,
- * `read`/`write`/`insert`/`delete` and `document_filters`). Supported:
- * - `true`, `false`, `{}` (always true);
- * - expansions `%%true`, `%%false`, `%%user`, `%%user.<path>` (id, type, data, custom_data,
- *   identities), `%%values.<name>`, and where a document exists `%%root`, `%%prevRoot` and
- *   plain field names (`{ "owner_id": "%%user.id" }`, a MongoDB query on the document);
- * - `%and`, `%or` (and `$and`, `$or`, `$nor`), and on values `%exists`, `%in`, `%nin` and the
- *   MongoDB comparison operators.
- * Anything else (`%function`, `%%request`, `%stringToOid`, ...) throws `RuleExpressionError`:
- * a server that ignored a rule it cannot evaluate would open or close data by accident.
+ * Substitutes `template`; when `%function` calls had to start, resolves once they settle and
+ * substitutes again. `then` receives the substituted value, or `undefined` when a call the
+ * template needed failed (the rule then denies).
+ */
+const substituteSettled = <T>(
+  { template, variables, calls }: SettledInput,
+  then: (substituted: unknown) => T,
+): MaybePromise<T> => {
+  const pass = (): Substitution => ({ variables, calls, waiting: [], used: [] })
+  const finish = (state: Substitution, substituted: unknown): T => {
+    const failed = state.used.some((key) => calls?.result(key)?.ok === false)
+    return then(failed ? undefined : substituted)
+  }
+  const first = pass()
+  const substituted = substitute(template, first)
+  if (first.waiting.length === 0) return finish(first, substituted)
+  return Promise.all(first.waiting).then(() => {
+    const second = pass()
+    return finish(second, substitute(template, second))
+  })
+}
+
+/**
+ * Compiles an App Services rule expression (`can_evaluate`, a role's `apply_when`, `read`,
+ * `write`, `insert`, `delete`, `document_filters`, field permissions, a filter's `apply_when`),
+ * as the App Services docs define them (rules/expressions):
+ * - `true`, `false`, `{}` (always true), and several fields meaning all of them;
+ * - expansions `%%true`, `%%false`, `%%user[.path]`, `%%values.<name>`, `%%environment[.path]`,
+ *   `%%request[.path]`, `%%partition` (never a value here: partition-based Sync), and where a
+ *   document exists `%%root`, `%%prevRoot`, `%%this`, `%%prev` and plain field names
+ *   (`{ "owner_id": "%%user.id" }`, a MongoDB query on the document);
+ * - `%and`, `%or` (and `$and`, `$or`, `$nor`); on values `%exists`, `%in`, `%nin` and MongoDB's
+ *   comparison operators; `%stringToOid`, `%oidToString`, and `%function` (which runs an app
+ *   function through the context's `callFunction`, making the answer a promise).
+ * Anything else (`%%args`, an unknown operator) throws `RuleExpressionError`: a server that
+ * ignored a rule it cannot evaluate would open or close data by accident.
  */
 export const compileRuleExpression = (
   source: unknown,
@@ -146,49 +261,25 @@ export const compileRuleExpression = (
 ): RuleExpression => {
   if (typeof source === 'boolean') {
     const constant = { test: () => source }
-    return { source, usesDocument: false, evaluate: () => source, bind: () => constant }
-  }
-  let usesDocument = false
-  // Whether a value (not a key) expands %%root or %%prevRoot: then the query differs per document.
-  let valuesUseDocument = false
-  const unsupported = (what: string): RuleExpressionError =>
-    new RuleExpressionError(`${what} is not supported in rule expressions`)
-
-  const checkExpansion = (text: string): void => {
-    const parsed = parseExpansion(text)
-    if (!parsed) throw unsupported(`the expansion "${text}"`)
-    if (DOCUMENT_ROOTS.has(parsed.root)) {
-      if (!options.documentAllowed)
-        throw new RuleExpressionError(`"${text}" needs a document, and there is none here`)
-      usesDocument = true
+    return {
+      source,
+      usesDocument: false,
+      callsFunctions: false,
+      notes: [],
+      evaluate: () => source,
+      bind: () => constant,
     }
   }
+  const found: Findings = {
+    usesDocument: false,
+    valuesUseDocument: false,
+    callsFunctions: false,
+    notes: [],
+  }
+  const { value, checkExpansion, unsupported } = valueCompiler(options, found)
 
   // Translates the expression into a MongoDB query over a synthetic document that holds the
   // variables under their expansion names ("%%user", ...) next to the document's own fields.
-  const translateValue = (value: unknown): unknown => {
-    if (typeof value === 'string' && value.startsWith('%%')) {
-      checkExpansion(value)
-      if (DOCUMENT_ROOTS.has(parseExpansion(value)?.root ?? '')) valuesUseDocument = true
-      return value
-    }
-    if (Array.isArray(value)) return value.map(translateValue)
-    if (!isPlainObject(value)) return value
-    const keys = Object.keys(value)
-    if (keys.some((key) => key.startsWith('%') || key.startsWith('$'))) {
-      const out: Document = {}
-      for (const key of keys) {
-        const operator = VALUE_OPERATORS[key]
-        if (!operator) throw unsupported(`the operator "${key}"`)
-        out[operator] = translateValue(value[key])
-      }
-      return out
-    }
-    const out: Document = {}
-    for (const key of keys) out[key] = translateValue(value[key])
-    return out
-  }
-
   const translate = (expression: unknown): Document => {
     if (!isPlainObject(expression)) {
       throw new RuleExpressionError(
@@ -196,15 +287,19 @@ export const compileRuleExpression = (
       )
     }
     const query: Document = {}
-    for (const [key, value] of Object.entries(expression)) {
+    for (const [key, item] of Object.entries(expression)) {
       const logical = LOGICAL_OPERATORS[key]
       if (logical) {
-        if (!Array.isArray(value))
+        if (!Array.isArray(item))
           throw new RuleExpressionError(`${key} needs an array of expressions`)
-        query[logical] = value.map(translate)
+        query[logical] = item.map(translate)
       } else if (key.startsWith('%%')) {
         checkExpansion(key)
-        query[key] = translateValue(value)
+        query[key] = value(item)
+      } else if (COMPUTING_OPERATORS.has(key)) {
+        throw new RuleExpressionError(
+          `${key} computes a value: compare it with something, e.g. { "%%true": { "${key}": ... } }`,
+        )
       } else if (key.startsWith('%') || key.startsWith('$')) {
         throw unsupported(`the operator "${key}"`)
       } else {
@@ -213,58 +308,94 @@ export const compileRuleExpression = (
             `"${key}" is a document field, and there is no document here`,
           )
         }
-        usesDocument = true
-        query[key] = translateValue(value)
+        found.usesDocument = true
+        query[key] = value(item)
       }
     }
     return query
   }
 
   const template = translate(source)
-
   const empty = Object.keys(template).length === 0
-  const always: BoundRuleExpression = { test: () => true }
 
-  const bind = (vars: Pick<RuleVariables, 'user' | 'values'>): BoundRuleExpression => {
-    if (empty) return always
-    const user = toQueryView(vars.user ?? undefined)
-    const values = toQueryView(vars.values)
-    const compile = (variables: Record<string, unknown>): Query | undefined => {
-      try {
-        return new Query(toQueryView(substitute(template, variables)) as Document)
-      } catch {
-        return undefined // An operator given the wrong type by an expansion: the rule denies.
-      }
-    }
-    const variablesFor = (root?: Document, prevRoot?: Document) => ({
-      '%%user': user,
-      '%%values': values,
-      '%%root': root,
-      '%%prevRoot': prevRoot,
-      '%%true': true,
-      '%%false': false,
-    })
-    const shared = valuesUseDocument ? undefined : compile(variablesFor())
-    return {
-      test(root, prevRoot) {
-        const rootView = root === undefined ? undefined : (toQueryView(root) as Document)
-        const prevView = prevRoot === undefined ? undefined : (toQueryView(prevRoot) as Document)
-        const variables = variablesFor(rootView, prevView)
-        const query = valuesUseDocument ? compile(variables) : shared
+  const bind = (context: RuleContext): BoundRuleExpression => {
+    if (empty) return ALWAYS
+    const base = variablesOf(context)
+    const calls = found.callsFunctions ? new FunctionCalls(context) : undefined
+    // The query is the same for every document unless a value reads the document.
+    let shared: Query | null | undefined
+    const match = (variables: Record<string, unknown>, root: Document | undefined) =>
+      substituteSettled({ template, variables, calls }, (substituted) => {
+        if (substituted === undefined) return false
+        let query: Query | null
+        if (!found.valuesUseDocument && shared !== undefined) query = shared
+        else {
+          query = compileQuery(substituted)
+          if (!found.valuesUseDocument) shared = query
+        }
         if (!query) return false
         try {
-          return query.test({ ...rootView, ...variables })
+          return query.test({ ...root, ...variables })
         } catch {
           return false
         }
+      })
+    return {
+      test(documents = {}) {
+        const variables = withDocuments(base, documents)
+        const root = variables['%%root'] as Document | undefined
+        return match(variables, root)
       },
     }
   }
 
   return {
     source,
-    usesDocument,
-    evaluate: (vars) => bind(vars).test(vars.root, vars.prevRoot),
+    usesDocument: found.usesDocument,
+    callsFunctions: found.callsFunctions,
+    notes: found.notes,
+    evaluate: (variables) => bind(variables).test(variables),
     bind,
+  }
+}
+
+/**
+ * Compiles a query with expansions, such as a filter's `query` (`{ "owner_id": "%%user.id" }`):
+ * MongoDB operators stay as they are; expansions, `%stringToOid`, `%oidToString` and `%function`
+ * are replaced by their values for each caller. No document expansions: there is no document yet.
+ */
+export const compileRuleTemplate = (source: unknown): RuleTemplate => {
+  const found: Findings = {
+    usesDocument: false,
+    valuesUseDocument: false,
+    callsFunctions: false,
+    notes: [],
+  }
+  const { value } = valueCompiler({ documentAllowed: false }, found)
+  const walk = (input: unknown): unknown => {
+    if (typeof input === 'string' && input.startsWith('%%')) return value(input)
+    if (Array.isArray(input)) return input.map(walk)
+    if (!isPlainObject(input)) return input
+    const keys = Object.keys(input)
+    const [only] = keys
+    if (keys.length === 1 && only !== undefined && COMPUTING_OPERATORS.has(only))
+      return value(input)
+    const out: Document = {}
+    for (const key of keys) out[key] = walk(input[key])
+    return out
+  }
+  const template = walk(source)
+  return {
+    callsFunctions: found.callsFunctions,
+    resolve: (context) =>
+      substituteSettled(
+        {
+          template,
+          variables: variablesOf(context),
+          calls: found.callsFunctions ? new FunctionCalls(context) : undefined,
+        },
+        // A failed %function leaves a query that matches nothing.
+        (substituted) => substituted ?? { _id: { $in: [] } },
+      ),
   }
 }

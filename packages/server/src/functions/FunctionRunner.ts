@@ -35,6 +35,11 @@ export interface FunctionCall {
   readonly runAsSystem?: boolean
   /** `context.request`; absent for calls that did not come from a client request. */
   readonly request?: FunctionRequest
+  /**
+   * A shorter wall-clock limit for this call, in ms (a rule's `%function` has its own); the
+   * runtime's limit applies when it is absent or larger.
+   */
+  readonly timeLimitMs?: number
 }
 
 /**

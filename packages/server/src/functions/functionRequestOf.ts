@@ -26,11 +26,15 @@ export const functionRequestOf = (
   c: Context,
   { service, action, trustedProxies }: FunctionRequestInput,
 ): FunctionRequest => {
-  const requestHeaders: Record<string, string[]> = {}
+  // A Map, then fromEntries: a header named "__proto__" stays data (indexing an object with it
+  // would reach Object.prototype).
+  const headers = new Map<string, string[]>()
   c.req.raw.headers.forEach((value, key) => {
     if (WITHHELD_HEADERS.has(key)) return
-    ;(requestHeaders[canonicalName(key)] ??= []).push(value)
+    const name = canonicalName(key)
+    headers.set(name, [...(headers.get(name) ?? []), value])
   })
+  const requestHeaders = Object.fromEntries(headers)
   const query = new URL(c.req.url).searchParams
   // App Services strips a `secret` query parameter before functions see the query string.
   query.delete('secret')

@@ -57,6 +57,7 @@ export const runCollectionOp = async (
       user: call.user,
       system: owner.system || (context.anySystemFunction && payload.system),
       caller: 'function',
+      ...(call.request ? { request: { ...call.request } } : {}),
     })
     const result = await callCollectionAction(collection, action, Array.isArray(args) ? args : [])
     return { ok: true, value: JSON.stringify(encodeCanonical(result)) }

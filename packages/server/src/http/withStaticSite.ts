@@ -29,6 +29,8 @@ export const withStaticSite = (dir: string, api: FetchHandler): FetchHandler => 
   const root = resolve(dir)
   const site = new Hono()
   for (const prefix of API_PREFIXES) site.all(`${prefix}*`, (c) => api(c.req.raw, c.env))
+  // HTTPS endpoints live outside /api/, at App Services' /app/{appId}/endpoint/... paths.
+  site.all('/app/:appId/endpoint/*', (c) => api(c.req.raw, c.env))
   site.use('*', async (c, next) => {
     await next()
     if (c.res.status >= 400) return

@@ -1,4 +1,3 @@
-import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { invalidSession } from '../auth/refreshSession'
 import { queryProfile } from '../auth/users'
@@ -7,7 +6,8 @@ import { serviceActionCall, type ServiceActionCall } from '../collection/service
 import { readCustomData } from '../customData/readCustomData'
 import { decodeEjson, encodeCanonical } from '../ejson/ejsonCodec'
 import { functionRequestOf } from '../functions/functionRequestOf'
-import type { FunctionUser } from '../functions/FunctionRunner'
+import type { FunctionRequest, FunctionUser } from '../functions/FunctionRunner'
+import { runAsOf } from '../endpoints/runAsOf'
 import { bearerToken } from '../http/bearerToken'
 import { readEjsonObject } from '../http/readEjsonBody'
 import { ErrorCode, ServiceError } from '../errors/ServiceError'
@@ -90,9 +90,14 @@ export const functionRoutes = (ctx: ServerContext): Hono =>
         ? await ctx.feed.mark()
         : undefined
 
+    const request = functionRequestOf(c, {
+      service: service ?? '',
+      action: name,
+      trustedProxies: ctx.settings.trustedProxies,
+    })
     const result = action
-      ? await runServiceAction(ctx, { service: service as string, call: action, user })
-      : await callFunction(ctx, c, { name, args, user })
+      ? await runServiceAction(ctx, { service: service as string, call: action, user, request })
+      : await callFunction(ctx, { name, args, user, request })
 
     if (
       customData &&
@@ -128,15 +133,17 @@ interface CallInput {
   readonly name: string
   readonly args: readonly unknown[]
   readonly user: FunctionUser
+  /** `context.request`, and `%%request` in rules and `can_evaluate`. */
+  readonly request: FunctionRequest
 }
 
-const callFunction = async (ctx: ServerContext, c: Context, input: CallInput): Promise<unknown> => {
-  const { name, user } = input
+const callFunction = async (ctx: ServerContext, input: CallInput): Promise<unknown> => {
+  const { name, user, request } = input
   const definition = ctx.app.functions.get(name)
   if (!definition || definition.private) {
     throw new ServiceError(ErrorCode.FunctionNotFound, `function not found: '${name}'`)
   }
-  if (!definition.canEvaluate.evaluate({ user: { ...user }, values: ctx.collections.values })) {
+  if (!(await definition.canEvaluate.evaluate(ctx.collections.ruleContext(user, { ...request })))) {
     throw new ServiceError(
       ErrorCode.NoMatchingRuleFound,
       `rule not matched for function '${name}': its can_evaluate expression does not hold for this user`,
@@ -145,12 +152,9 @@ const callFunction = async (ctx: ServerContext, c: Context, input: CallInput): P
   return ctx.functions.call({
     name,
     args: input.args,
-    user,
-    request: functionRequestOf(c, {
-      service: '',
-      action: name,
-      trustedProxies: ctx.settings.trustedProxies,
-    }),
+    // run_as_user_id and run_as_user_id_script_source choose another user (run_as_system wins).
+    ...(await runAsOf(ctx, definition, { user, request, args: input.args })),
+    request,
   })
 }
 
@@ -160,6 +164,7 @@ const runServiceAction = async (
     readonly service: string
     readonly call: ServiceActionCall
     readonly user: FunctionUser
+    readonly request: FunctionRequest
   },
 ): Promise<unknown> => {
   const { call } = input
@@ -170,6 +175,7 @@ const runServiceAction = async (
     user: input.user,
     system: false,
     caller: 'client',
+    request: { ...input.request },
   })
   return callCollectionAction(collection, call.action, call.args)
 }

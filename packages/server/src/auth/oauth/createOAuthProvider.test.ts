@@ -351,6 +351,7 @@ describe('OAuth provider settings', () => {
   const startWith = async (
     provider: Record<string, unknown>,
     secrets: Record<string, string> = {},
+    strictSecrets = true,
   ) => {
     const dir = await appFolderVariant(oauthAppDir, {
       'auth/providers.json': { p: { name: 'p', ...provider } },
@@ -360,8 +361,11 @@ describe('OAuth provider settings', () => {
       store,
       logger: createLogger('silent'),
       secrets,
+      strictSecrets,
     })
+    const disabled = server.context.app.providers.p?.disabled
     await server.close()
+    return disabled
   }
 
   it('stop the server at start-up with what is wrong', async () => {
@@ -387,22 +391,25 @@ describe('OAuth provider settings', () => {
         redirect_uris: ['https://app.example.com/auth'],
       }),
     ).rejects.toThrow('the redirect flow (redirect_uris) needs the client secret')
-    await expect(
-      startWith({
-        type: 'oauth2-google',
-        config: { clientId: 'c' },
-        secret_config: { clientSecret: 'googleSecret' },
-      }),
-    ).rejects.toThrow('the secret "googleSecret" has no value; set SECRET_GOOGLESECRET')
+    const withoutItsSecret = {
+      type: 'oauth2-google',
+      config: { clientId: 'c' },
+      secret_config: { clientSecret: 'googleSecret' },
+    }
+    await expect(startWith(withoutItsSecret)).rejects.toThrow(
+      '1 secret without a value: googleSecret (oauth2-google provider "p"). Set SECRET_GOOGLESECRET',
+    )
+    // Unless the start is strict about secrets, the provider is disabled instead (issue 15).
+    await expect(startWith(withoutItsSecret, {}, false)).resolves.toBe(true)
     await expect(
       startWith({ type: 'oauth2-google', config: { clientId: 'c' }, redirect_uris: ['/relative'] }),
     ).rejects.toThrow('every entry of "redirect_uris" must be an absolute http(s) URL')
   })
 
   it('start with production endpoints and nothing but a client id for ID-token logins', async () => {
-    await expect(
-      startWith({ type: 'oauth2-google', config: { clientId: 'c' } }),
-    ).resolves.toBeUndefined()
+    await expect(startWith({ type: 'oauth2-google', config: { clientId: 'c' } })).resolves.toBe(
+      false,
+    )
     await expect(
       startWith(
         {
@@ -413,6 +420,6 @@ describe('OAuth provider settings', () => {
         },
         { s: 'apple-client-secret-jwt' },
       ),
-    ).resolves.toBeUndefined()
+    ).resolves.toBe(false)
   })
 })
