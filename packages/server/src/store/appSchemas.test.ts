@@ -131,6 +131,37 @@ describe.skipIf(!databaseUrl)('two apps on one PostgreSQL database', () => {
     }
   })
 
+  it("keeps an app in the schema of its folder's own App ID when it answers to another (--app-id)", async () => {
+    const server = await startServer({
+      appDir: await appWithId('iso-c-abcde'),
+      appId: 'renamed-client-id',
+      port: 0,
+      logLevel: 'silent',
+      store: { databaseUrl: url },
+      server: { rateLimits: false, passwordHashing: TEST_PASSWORD_HASHING },
+    })
+    try {
+      const login = await post(server, '/app/renamed-client-id/auth/providers/anon-user/login', {
+        body: {},
+      })
+      expect(login.status).toBe(200)
+      const owner = new pg.Client({ connectionString: url })
+      await owner.connect()
+      try {
+        const { rows } = await owner.query('SELECT count(*) AS n FROM app_iso_c_abcde.users')
+        expect(rows).toEqual([{ n: '1' }])
+        const other = await owner.query(
+          "SELECT 1 FROM pg_namespace WHERE nspname = 'app_renamed_client_id'",
+        )
+        expect(other.rows).toEqual([])
+      } finally {
+        await owner.end()
+      }
+    } finally {
+      await server.close()
+    }
+  })
+
   it("an app's tables left in public by an older server move into its schema on its first start, with its users and sessions", async () => {
     // What an older server left: its tables in public, at the migrations it knew.
     const legacy = await createPostgresStore({ databaseUrl: url })
