@@ -25,7 +25,7 @@ const CONNECTION_CODES = new Set([
   'EAI_AGAIN',
 ])
 const CONNECTION_MESSAGES =
-  /Connection terminated|not queryable|timeout exceeded when trying to connect|Client was closed|PGlite is closed/i
+  /Connection terminated|not queryable|timeout exceeded when trying to connect|^timeout expired$|Client was closed|PGlite is closed/i
 
 /** True for an error that says the database is out of reach, not that the statement was wrong. */
 export const isConnectionError = (error: unknown): boolean => {

@@ -30,6 +30,17 @@ const CONNECT_TIMEOUT_MS = 5_000
 // `/health/ready` answers within this even when the database hangs.
 const PING_TIMEOUT_MS = 2_000
 
+/** A connection whose attempt to reach the database gives up after `CONNECT_TIMEOUT_MS`. */
+class TimedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(
+      typeof config === 'string'
+        ? { connectionString: config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS }
+        : { ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+    )
+  }
+}
+
 const wrap = (client: pg.Pool | pg.PoolClient): Queryable => ({
   async query<TRow>(sql: string, params: readonly unknown[] = []) {
     const result = await client.query(sql, params as unknown[]).catch(rethrowUnavailable)
@@ -73,7 +84,9 @@ export const createPostgresStore = async (options: PostgresStoreOptions): Promis
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.poolSize ?? 10,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // The connect timeout on each connection, not on the pool: pg-pool's own would also fail a
+    // request that waits for a free connection under load (a busy pool is not a dead database).
+    Client: TimedClient,
     keepAlive: true,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   })
