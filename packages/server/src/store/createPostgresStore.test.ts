@@ -55,7 +55,11 @@ describe.skipIf(!databaseUrl)('the PostgreSQL store when the server ends connect
     const write = store.transaction(async (tx) => {
       const [row] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
       const pid = row?.pid as number
-      const slow = tx.query('SELECT pg_sleep(30)')
+      // Its failure is kept, not left unhandled while the test ends the backend.
+      const slow = tx.query('SELECT pg_sleep(30)').then(
+        () => undefined,
+        (error: unknown) => error,
+      )
       await vi.waitFor(
         async () => {
           const { rows } = await admin.query(
@@ -67,7 +71,7 @@ describe.skipIf(!databaseUrl)('the PostgreSQL store when the server ends connect
         { timeout: 10_000, interval: 20 },
       )
       await admin.query('SELECT pg_terminate_backend($1)', [pid])
-      await slow
+      throw await slow
     })
     await expect(write).rejects.toBeInstanceOf(StoreUnavailableError)
     expect(await store.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }])
