@@ -6,6 +6,8 @@ import { createLogger } from './createLogger'
 import { createServer, type CreateServerOptions, type CustomDataServer } from './createServer'
 import { withStaticSite } from './http/withStaticSite'
 import { openStore, type StoreOptions } from './store/openStore'
+import type { Store } from './store/Store'
+import { STORE_RETRY_AFTER_SECONDS } from './store/StoreUnavailableError'
 
 export interface StartServerOptions {
   /** The App Services app folder to serve. */
@@ -30,6 +32,13 @@ export interface StartServerOptions {
    * whole deployment. API paths keep priority; other pages fall back to its `index.html`.
    */
   readonly staticDir?: string
+  /**
+   * Gives up starting when aborted (a SIGTERM while PostgreSQL is still unreachable): the port is
+   * closed and the promise rejects with the abort reason.
+   */
+  readonly signal?: AbortSignal
+  /** Told the URL as soon as the port listens, before the store is open. */
+  readonly onListening?: (url: string) => void
 }
 
 /** A server listening on a real port. */
@@ -44,6 +53,24 @@ export interface RunningServer {
    * timeout), then closes the function runtime and the store (a checkpoint first on PGlite).
    */
   close(): Promise<void>
+}
+
+/** An App Services error body, for the answers given before the server is ready. */
+const unavailable = (status: string, message: string): Response =>
+  Response.json(
+    { error: message, error_code: 'ServiceUnavailable', status },
+    { status: 503, headers: { 'retry-after': String(STORE_RETRY_AFTER_SECONDS) } },
+  )
+
+/**
+ * Answers while the store is not open yet (PostgreSQL unreachable at start-up): alive, not ready,
+ * every other request 503 with `Retry-After`.
+ */
+const whileStarting = (request: Request): Response => {
+  const path = new URL(request.url).pathname
+  if (path === '/health/alive') return Response.json({ status: 'ok' })
+  if (path === '/health/ready') return unavailable('starting', 'the server is starting')
+  return unavailable('starting', 'the server is starting; try again shortly')
 }
 
 /** The same answer, telling the client to close the connection after it (used while draining). */
@@ -66,22 +93,51 @@ const SETTLE_MS = 500
  */
 export const MAX_HEADER_BYTES = 64 * 1024
 
-/** Opens the store, loads the app folder and listens: what `custom-data-server start` does. */
+/**
+ * Slow-loris defence (docs/reliability.md D13): a client has this long to send its request's
+ * headers, and `REQUEST_TIMEOUT_MS` for the whole request. Node checks both only every
+ * `connectionsCheckingInterval` (30 s by default, which let a trickling client hold a connection
+ * for 30 s), so it checks every `TIMEOUT_CHECK_MS` here.
+ */
+export const HEADERS_TIMEOUT_MS = 10_000
+const REQUEST_TIMEOUT_MS = 60_000
+const TIMEOUT_CHECK_MS = 1_000
+
+/** Node's HTTP server options every listener of this server uses (tests' included). */
+export const HTTP_SERVER_OPTIONS = {
+  maxHeaderSize: MAX_HEADER_BYTES,
+  headersTimeout: HEADERS_TIMEOUT_MS,
+  requestTimeout: REQUEST_TIMEOUT_MS,
+  connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+} as const
+
+/**
+ * Loads the app folder, listens, opens the store and serves: what `custom-data-server start`
+ * does. It listens before the store is open, so that while PostgreSQL cannot be reached (it
+ * waits for it, with a log line at each try and a pause doubling up to 10 s) `/health/alive`
+ * answers 200 and `/health/ready` 503; it resolves once the server is ready.
+ */
 export const startServer = async (options: StartServerOptions): Promise<RunningServer> => {
   const logger = createLogger(options.logLevel ?? 'info')
   const app = await loadAppFolder(options.appDir, {
     ...(options.environment === undefined ? {} : { environment: options.environment }),
     ...(options.appId === undefined ? {} : { appId: options.appId }),
   })
-  const store = await openStore(options.store ?? { dataDir: ':memory:' })
-  let server: CustomDataServer
-  try {
-    server = await createServer({ ...options.server, app, store, logger })
-  } catch (error) {
-    await store.close()
-    throw error
-  }
-  const handle = options.staticDir ? withStaticSite(options.staticDir, server.fetch) : server.fetch
+  // The folder's own App ID names the app's PostgreSQL schema: answering to another one
+  // (`appId`, --app-id) must not move the app to another, empty schema. A folder without an ID
+  // of its own is known by the one given.
+  const folderAppId =
+    options.appId === undefined
+      ? app.appId
+      : await loadAppFolder(
+          options.appDir,
+          options.environment === undefined ? {} : { environment: options.environment },
+        ).then(
+          (own) => own.appId,
+          () => app.appId,
+        )
+  // Set once the store is open and the server built; until then, `whileStarting` answers.
+  const serving: { handle?: (request: Request, env: unknown) => Promise<Response> } = {}
   let draining = false
   let inFlight = 0
   const host = options.host ?? '127.0.0.1'
@@ -90,6 +146,12 @@ export const startServer = async (options: StartServerOptions): Promise<RunningS
       const listening = serve(
         {
           fetch: async (request: Request, env: unknown) => {
+            const { handle } = serving
+            if (!handle) return whileStarting(request)
+            if (draining && new URL(request.url).pathname === '/health/ready') {
+              // Honest while draining: a load balancer stops sending new requests here.
+              return withConnectionClose(unavailable('stopping', 'the server is stopping'))
+            }
             inFlight++
             try {
               const response = await handle(request, env)
@@ -104,19 +166,50 @@ export const startServer = async (options: StartServerOptions): Promise<RunningS
           hostname: host,
           // @hono/node-server's lighter Request/Response: the process is the server's alone.
           overrideGlobalObjects: true,
-          serverOptions: { maxHeaderSize: MAX_HEADER_BYTES },
+          serverOptions: HTTP_SERVER_OPTIONS,
         },
         (info: AddressInfo) => resolve({ http: listening, port: info.port }),
       )
       listening.once('error', reject)
     },
   )
-  // Slow-loris defence: a client that trickles its headers is cut off (docs/reliability.md D13).
-  if ('headersTimeout' in http) {
-    http.headersTimeout = 10_000
-    http.requestTimeout = 60_000
-  }
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  const storeOptions = options.store ?? { dataDir: ':memory:' }
+  logger.info({ url, appId: app.appId }, 'opening the store (health checks answer meanwhile)')
+  options.onListening?.(url)
+
+  let store: Store
+  let server: CustomDataServer
+  try {
+    store = await openStore(storeOptions, {
+      appId: folderAppId,
+      waitForDatabase: {
+        onRetry: (error, delayMs) =>
+          logger.warn(
+            { err: error, retryInMs: delayMs },
+            `the database cannot be reached (${(error as Error).message}); trying again in ${delayMs / 1000} s`,
+          ),
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+      onAdopted: (schema, tables) =>
+        logger.warn({ schema, tables }, `moved this app's tables from public into ${schema}`),
+    })
+    try {
+      server = await createServer({ ...options.server, app, store, logger })
+    } catch (error) {
+      await store.close()
+      throw error
+    }
+  } catch (error) {
+    await new Promise<void>((resolve) => {
+      http.close(() => resolve())
+      if ('closeAllConnections' in http) http.closeAllConnections()
+    })
+    throw error
+  }
+  serving.handle = options.staticDir
+    ? withStaticSite(options.staticDir, server.fetch)
+    : server.fetch
   logger.info({ url, appId: app.appId, store: store.kind }, 'listening')
 
   let closing: Promise<void> | undefined

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startTestServer, type TestServer } from '../testing/startTestServer'
 import { testStores } from '../testing/testStores'
 import { authAppDir, createCapturingMailer, tokenOfLink } from '../testUtils'
 import { cleanupExpired } from './cleanupExpired'
-import { recordLoginFailure, DEFAULT_ACCOUNT_BACKOFF } from './accountBackoff'
+import { reserveLoginAttempt, DEFAULT_ACCOUNT_BACKOFF } from './accountBackoff'
 
 const APP = '/api/client/v2.0/app/auth-app-abcde/auth/providers/local-userpass'
 const PASSWORD = 'the right password'
@@ -81,6 +81,98 @@ describe.each(testStores())('per-account backoff on failed password logins on $k
     expect((await logIn(email, PASSWORD, '203.0.113.5')).status).toBe(200)
   })
 
+  /** Counts the password checks the server makes (real and dummy), from now on. */
+  const countChecks = () => {
+    const passwords = server.server.context.passwords
+    const originals = { ...passwords }
+    const counter = { checks: 0 }
+    passwords.verify = async (...args) => {
+      counter.checks += 1
+      return originals.verify(...args)
+    }
+    passwords.verifyDummy = async (...args) => {
+      counter.checks += 1
+      return originals.verifyDummy(...args)
+    }
+    return {
+      counter,
+      restore: () => {
+        Object.assign(passwords, originals)
+      },
+    }
+  }
+
+  it('C6: the right password sent while 199 guesses from 199 addresses are in flight is refused: 10 guesses checked, the rest and it refused', async () => {
+    const email = newEmail()
+    await confirmedUser(email)
+    const { counter, restore } = countChecks()
+    try {
+      const guesses = Array.from({ length: 199 }, (_, i) =>
+        logIn(email, `parallel guess ${i}`, `198.51.${100 + Math.floor(i / 200)}.${i % 200}`),
+      )
+      // The right one, while the guesses are in flight: once the allowance is taken.
+      await vi.waitFor(
+        async () => {
+          const [row] = await server.store.query<{ failures: number }>(
+            'SELECT failures FROM login_failures WHERE account_key = $1',
+            [email],
+          )
+          expect(Number(row?.failures)).toBeGreaterThanOrEqual(10)
+        },
+        { timeout: 20_000, interval: 5 },
+      )
+      const right = await logIn(email, PASSWORD, '203.0.113.99')
+      const statuses = (await Promise.all(guesses)).map((answer) => answer.status)
+      expect(statuses.filter((status) => status === 401)).toHaveLength(10)
+      expect(statuses.filter((status) => status === 429)).toHaveLength(189)
+      expect(counter.checks).toBe(10)
+      expect(right).toMatchObject({ status: 429, retryAfter: '1' })
+    } finally {
+      restore()
+    }
+    now += 1000
+  })
+
+  it('C6: parallel guesses walk past the per-account backoff: of 199 wrong passwords and the right one sent at once from 200 addresses, at most 10 are checked; the right one logs in only if it was one of them', async () => {
+    const email = newEmail()
+    await confirmedUser(email)
+    const { counter, restore } = countChecks()
+    try {
+      const answers = await Promise.all([
+        ...Array.from({ length: 100 }, (_, i) => logIn(email, `guess ${i}`, `198.51.100.${i}`)),
+        logIn(email, PASSWORD, '203.0.113.98'),
+        ...Array.from({ length: 99 }, (_, i) =>
+          logIn(email, `guess ${100 + i}`, `198.51.101.${i}`),
+        ),
+      ])
+      expect(counter.checks).toBeLessThanOrEqual(10)
+      const checked = answers.filter((answer) => answer.status !== 429)
+      expect(checked.length).toBeLessThanOrEqual(10)
+      // The right one either was one of them (and logged in) or was refused like the rest.
+      expect([200, 429]).toContain(answers[100]?.status)
+    } finally {
+      restore()
+    }
+    now += 60_000
+  })
+
+  it('C6: sequentially, exactly 10 guesses are checked before the pause, not 11', async () => {
+    const email = newEmail()
+    await confirmedUser(email)
+    const { counter, restore } = countChecks()
+    try {
+      const statuses: number[] = []
+      for (let i = 0; i < 15; i++) {
+        statuses.push((await logIn(email, `sequential guess ${i}`, `198.51.102.${i}`)).status)
+      }
+      expect(statuses).toEqual([...Array<number>(10).fill(401), ...Array<number>(5).fill(429)])
+      expect(counter.checks).toBe(10)
+    } finally {
+      restore()
+    }
+    now += 1000
+  })
+
   it('C6: the pause never passes 15 minutes', async () => {
     const email = newEmail()
     await confirmedUser(email)
@@ -142,12 +234,12 @@ describe.each(testStores())('per-account backoff on failed password logins on $k
 
     const rows = (key: string) =>
       server.store.query('SELECT 1 FROM login_failures WHERE account_key = $1', [key])
-    await recordLoginFailure(server.store, 'old@example.com', {
+    await reserveLoginAttempt(server.store, 'old@example.com', {
       clock,
       rules: DEFAULT_ACCOUNT_BACKOFF,
     })
     now += 25 * 60 * 60 * 1000
-    await recordLoginFailure(server.store, 'recent@example.com', {
+    await reserveLoginAttempt(server.store, 'recent@example.com', {
       clock,
       rules: DEFAULT_ACCOUNT_BACKOFF,
     })

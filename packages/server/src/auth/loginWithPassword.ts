@@ -1,7 +1,7 @@
 import { ErrorCode, ServiceError } from '../errors/ServiceError'
 import type { ServerContext } from '../ServerContext'
-import { clearLoginFailures, enforceAccountBackoff, recordLoginFailure } from './accountBackoff'
-import { checkPassword, requireString } from './checkCredentialsInput'
+import { clearLoginFailures, reserveLoginAttempt } from './accountBackoff'
+import { checkPassword, requireEmail, requireString } from './checkCredentialsInput'
 import type { LoginSubject } from './LoginSubject'
 import { findAccount, identityOfAccount, setPasswordHash } from './userpassAccounts'
 
@@ -21,25 +21,22 @@ export const loginWithPassword = async (
   ctx: ServerContext,
   body: Record<string, unknown>,
 ): Promise<LoginSubject> => {
-  const email = requireString(body, 'username')
+  const email = requireEmail(body, 'username')
   const password = checkPassword(requireString(body, 'password'), {
     ...ctx.settings,
     // Logins accept any length down to one character: the policy is for new passwords only.
     passwordMinLength: 1,
   })
   const backoff = ctx.accountBackoff
-  if (backoff) await enforceAccountBackoff(ctx.store, ctx.clock, email)
-  const failed = async (): Promise<never> => {
-    if (backoff) await recordLoginFailure(ctx.store, email, { clock: ctx.clock, rules: backoff })
-    throw invalidCredentials()
-  }
+  // Counted as a failure until it succeeds: concurrent guesses cannot all pass the check.
+  if (backoff) await reserveLoginAttempt(ctx.store, email, { clock: ctx.clock, rules: backoff })
   const account = await findAccount(ctx.store, email)
   if (!account) {
     await ctx.passwords.verifyDummy(password)
-    return failed()
+    throw invalidCredentials()
   }
   const check = await ctx.passwords.verify(account.password_hash, password)
-  if (!check.valid) return failed()
+  if (!check.valid) throw invalidCredentials()
   if (backoff) await clearLoginFailures(ctx.store, email)
   if (account.user_id === null) {
     throw new ServiceError(ErrorCode.UserNotConfirmed, 'confirmation required')

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { AppFolderError } from '../appFolder/readJsonFile'
 import { SigningKeyError } from '../auth/signingKeys'
+import { PublicTablesError } from '../store/adoptPublicTables'
 import { DataDirLockedError } from '../store/lockDataDir'
 import type { StoreOptions } from '../store/openStore'
 
@@ -22,13 +23,19 @@ export const STORE_OPTIONS = {
   app: { type: 'string' },
   data: { type: 'string' },
   'database-url': { type: 'string' },
+  'database-schema': { type: 'string' },
+  durability: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
 /** The usage lines of `STORE_OPTIONS`, for the help text. */
 export const STORE_OPTIONS_USAGE = `  --app <folder>                 App Services app folder                        APP_DIR
   --data <folder|:memory:>       PGlite data folder (default :memory:)          DATA_DIR
-  --database-url <url>           PostgreSQL instead of PGlite                   DATABASE_URL`
+  --database-url <url>           PostgreSQL instead of PGlite                   DATABASE_URL
+  --database-schema <name>       PostgreSQL schema of the tables                DATABASE_SCHEMA
+                                 (default app_<app id>: one per app)
+  --durability <sync|relaxed>    PGlite: fsync each commit (sync, default) or   DURABILITY
+                                 not (relaxed: faster, lost on an OS crash)`
 
 /** An environment variable, with "" read as unset. */
 export const env = (name: string): string | undefined => {
@@ -60,13 +67,28 @@ export const appDirOf = (values: { readonly app?: string | undefined }): string 
 export const storeOptionsOf = (values: {
   readonly data?: string | undefined
   readonly 'database-url'?: string | undefined
+  readonly 'database-schema'?: string | undefined
+  readonly durability?: string | undefined
 }): StoreOptions => {
   if (values['database-url'] && values.data) fail('use either --data or --database-url, not both')
   // A flag beats the environment: --data means PGlite even where DATABASE_URL is set.
   const databaseUrl = values['database-url'] ?? (values.data ? undefined : env('DATABASE_URL'))
-  if (databaseUrl) return { databaseUrl }
+  if (databaseUrl) {
+    const schema = values['database-schema'] ?? env('DATABASE_SCHEMA')
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+      fail(`--database-schema must be lowercase letters, digits and _, got "${schema}"`)
+    }
+    return { databaseUrl, ...(schema ? { schema } : {}) }
+  }
+  const durability = values.durability ?? env('DURABILITY')
+  if (durability !== undefined && durability !== 'sync' && durability !== 'relaxed') {
+    fail(`--durability must be sync or relaxed, got "${durability}"`)
+  }
   const data = values.data ?? env('DATA_DIR') ?? ':memory:'
-  return { dataDir: data === ':memory:' ? ':memory:' : resolve(data) }
+  return {
+    dataDir: data === ':memory:' ? ':memory:' : resolve(data),
+    ...(durability ? { durability: durability as 'sync' | 'relaxed' } : {}),
+  }
 }
 
 /** Explains a start-up failure in one line and exits 1: no stack for a configuration mistake. */
@@ -74,7 +96,8 @@ export const exitWithStartupError = (error: unknown): never => {
   const known =
     error instanceof AppFolderError ||
     error instanceof SigningKeyError ||
-    error instanceof DataDirLockedError
+    error instanceof DataDirLockedError ||
+    error instanceof PublicTablesError
   const message = known ? error.message : `failed to start: ${(error as Error).message}`
   process.stderr.write(`custom-data-server: ${message}\n`)
   process.exit(1)

@@ -60,7 +60,7 @@ const keys = async (subcommand: string | undefined, values: KeysValues): Promise
         'custom-data-server: warning: the app has no enabled "api-key" provider; the key cannot log in until you add one\n',
       )
     }
-    store = await openStore(storeOptionsOf(values))
+    store = await openStore(storeOptionsOf(values), { appId: app.appId })
   } catch (error) {
     return exitWithStartupError(error)
   }

@@ -150,10 +150,15 @@ const start = async (values: StartValues): Promise<void> => {
   // it as soon as it listens; a second one while draining is ignored rather than killing the drain.
   let running: RunningServer | undefined
   let stopping: string | undefined
+  // A signal while the server still waits for its database gives up the start.
+  const starting = new AbortController()
   const shutdown = (signal: string) => {
     if (stopping) return
     stopping = signal
-    if (!running) return
+    if (!running) {
+      starting.abort(new Error(`${signal} before the server was ready`))
+      return
+    }
     process.stdout.write(`custom-data-server: ${signal}, draining and stopping\n`)
     running.close().then(
       () => process.exit(0),
@@ -177,8 +182,13 @@ const start = async (values: StartValues): Promise<void> => {
       ...(drainTimeoutMs !== undefined ? { drainTimeoutMs } : {}),
       ...(staticDir !== undefined ? { staticDir: resolve(staticDir) } : {}),
       server,
+      signal: starting.signal,
     })
   } catch (error) {
+    if (starting.signal.aborted) {
+      process.stdout.write(`custom-data-server: ${stopping}, stopped before it was ready\n`)
+      return process.exit(0)
+    }
     return exitWithStartupError(error)
   }
   process.stdout.write(`custom-data-server listening on ${running.url}\n`)

@@ -2,6 +2,7 @@ import { EJSON, Timestamp } from 'bson'
 import { update as mingoUpdate } from 'mingo'
 import { mongoError } from './mongoError'
 import type { Document } from './documentCodec'
+import { withRegExps } from './filterView'
 import { withMingo } from './mingoQueries'
 import { isWideNumber } from './queryView'
 import { isPlainObject } from './isPlainObject'
@@ -162,7 +163,8 @@ export const applyUpdate = (
       Object.assign(set, fields)
     } else {
       checkTypes(doc, operator, fields)
-      modifier[operator] = fields
+      // $pull takes conditions, whose regular expressions mingo needs as RegExps.
+      modifier[operator] = operator === '$pull' ? withRegExps(fields) : fields
     }
   }
   if ('_id' in set) {
@@ -182,9 +184,11 @@ export const applyUpdate = (
     mingoUpdate(
       doc,
       modifier,
-      options.arrayFilters as Document[] | undefined,
+      withRegExps(options.arrayFilters) as Document[] | undefined,
       // mingo checks this condition again before updating; only the positional $ needs it.
-      [...claimed].some((path) => /(^|\.)\$(\.|$)/.test(path)) ? options.filter : undefined,
+      [...claimed].some((path) => /(^|\.)\$(\.|$)/.test(path))
+        ? (withRegExps(options.filter) as Document)
+        : undefined,
       { cloneMode: 'deep' },
     ),
   )

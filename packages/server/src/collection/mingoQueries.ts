@@ -3,6 +3,7 @@ import { Aggregator, Query } from 'mingo'
 import { MingoError } from 'mingo/util'
 import type { Document } from './documentCodec'
 import { mongoError } from './mongoError'
+import { toFilterView } from './filterView'
 import { toQueryView } from './queryView'
 
 // No server-side JavaScript ($where, $function, $accumulator): filters come from clients too.
@@ -33,7 +34,7 @@ export type DocumentTest = (view: unknown) => boolean
 
 export const compileFilter = (filter: Document): DocumentTest => {
   if (Object.keys(filter).length === 0) return () => true
-  const query = withMingo(() => new Query(toQueryView(filter) as Document, OPTIONS))
+  const query = withMingo(() => new Query(toFilterView(filter) as Document, OPTIONS))
   return (view) => withMingo(() => query.test(view as Document))
 }
 
@@ -104,6 +105,6 @@ export const aggregateViews = (views: readonly Document[], pipeline: unknown): D
     }
   }
   return withMingo<Document[]>(() =>
-    new Aggregator(toQueryView(pipeline) as Document[], OPTIONS).run([...views]),
+    new Aggregator(toFilterView(pipeline) as Document[], OPTIONS).run([...views]),
   )
 }

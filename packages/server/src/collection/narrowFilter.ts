@@ -59,11 +59,73 @@ const containmentShapes = (segments: readonly string[], stored: unknown): unknow
 }
 
 /**
+ * The stored `id` keys an `_id` equal to `value` can have. Numbers arrive as plain numbers
+ * whatever their EJSON type (the decoder keeps only wide longs and decimals as classes), so one
+ * key per value, except that MongoDB (and mingo) also match 0 against -0, and any number against
+ * an equal Decimal128: those are found through `DECIMAL_IDS` (see the migration of that index).
+ */
+const idKeysOf = (value: unknown): string[] =>
+  typeof value === 'number' && value === 0 ? [idKey(0), idKey(-0)] : [idKey(value)]
+
+/**
+ * Every decimal `_id`. The partial index `documents_decimal_ids` (migration 110) holds these rows
+ * alone, with this very predicate, so the alternative costs nothing where there are none.
+ */
+const DECIMAL_IDS = `id LIKE '{"$numberDecimal"%'`
+
+/**
+ * An SQL condition, written only once it is kept: it asks `param` for the placeholder of each
+ * value it needs, so a condition left out never leaves parameters behind.
+ */
+type Clause = (param: (value: unknown) => string) => string
+
+const anyOf =
+  (alternatives: readonly Clause[]): Clause =>
+  (param) => {
+    const parts = alternatives.map((alternative) => alternative(param))
+    return parts.length === 1 ? (parts[0] as string) : `(${parts.join(' OR ')})`
+  }
+
+/** The clause for `key` equal to one of `values`, or undefined when SQL cannot help. */
+const equalityClause = (
+  key: string,
+  values: readonly unknown[],
+  userIdField: string | undefined,
+): Clause | undefined => {
+  if (key === '_id') {
+    if (!values.every(isIdKeyable)) return undefined
+    const ids: Clause = (param) => `id = ANY(${param(values.flatMap(idKeysOf))}::text[])`
+    return values.some((value) => typeof value === 'number') ? anyOf([ids, () => DECIMAL_IDS]) : ids
+  }
+  const segments = key.split('.')
+  if (segments.length > MAX_SEGMENTS || segments.some((s) => /^\d+$/.test(s) || s === '')) {
+    return undefined
+  }
+  if (!values.every(isContainable)) return undefined
+  const alternatives: Clause[] = []
+  for (const value of values) {
+    let shapes = containmentShapes(segments, encodeCanonical(value))
+    if (key === userIdField && typeof value === 'string') {
+      // The all-objects shape is what the expression index answers; keep the others.
+      alternatives.push((param) => `${userIdExpression(key)} = ${param(value)}`)
+      shapes = shapes.slice(1)
+    }
+    for (const shape of shapes) {
+      alternatives.push((param) => `doc @> ${param(JSON.stringify(shape))}::jsonb`)
+    }
+    // Too many alternatives cost the planner more than they save: mingo alone decides then.
+    if (alternatives.length > MAX_ALTERNATIVES) return undefined
+  }
+  return anyOf(alternatives)
+}
+
+/**
  * Derives SQL conditions from a MongoDB filter that select a superset of what the filter matches,
  * so the database's indexes do the first cut and mingo decides on the few rows left: `_id`
  * equality through the primary key, the custom-data user-id field through its expression index,
  * and string, boolean, ObjectId and Date equalities through the GIN index on `doc`. Everything
- * else (ranges, `$or`, numbers, regular expressions) is left to mingo alone.
+ * else (ranges, `$or`, numbers, regular expressions) is left to mingo alone. A condition it
+ * cannot narrow adds nothing: neither SQL nor parameters.
  */
 export const narrowFilter = (filter: Document, options: NarrowOptions): Narrowing => {
   const clauses: string[] = []
@@ -81,30 +143,8 @@ export const narrowFilter = (filter: Document, options: NarrowOptions): Narrowin
       if (key.startsWith('$')) continue
       const values = equalityValues(condition)
       if (!values || values.length === 0) continue
-      if (key === '_id') {
-        if (values.every(isIdKeyable)) {
-          clauses.push(`id = ANY(${param(values.map(idKey))}::text[])`)
-        }
-        continue
-      }
-      const segments = key.split('.')
-      if (segments.length > MAX_SEGMENTS || segments.some((s) => /^\d+$/.test(s) || s === '')) {
-        continue
-      }
-      if (!values.every(isContainable)) continue
-      const alternatives: string[] = []
-      for (const value of values) {
-        const stored = encodeCanonical(value)
-        let shapes = containmentShapes(segments, stored)
-        if (key === options.userIdField && typeof value === 'string') {
-          // The all-objects shape is what the expression index answers; keep the others.
-          alternatives.push(`${userIdExpression(key)} = ${param(value)}`)
-          shapes = shapes.slice(1)
-        }
-        for (const shape of shapes)
-          alternatives.push(`doc @> ${param(JSON.stringify(shape))}::jsonb`)
-      }
-      if (alternatives.length <= MAX_ALTERNATIVES) clauses.push(`(${alternatives.join(' OR ')})`)
+      const clause = equalityClause(key, values, options.userIdField)
+      if (clause) clauses.push(clause(param))
     }
   }
   visit(filter)

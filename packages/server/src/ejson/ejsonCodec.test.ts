@@ -1,4 +1,4 @@
-import { Binary, Decimal128, EJSON, Long, ObjectId } from 'bson'
+import { Binary, BSONRegExp, Decimal128, EJSON, Long, ObjectId } from 'bson'
 import { describe, expect, it } from 'vitest'
 import { decodeEjson, encodeRelaxed } from './ejsonCodec'
 
@@ -34,5 +34,30 @@ describe('encodeRelaxed', () => {
   it('round-trips through decodeEjson', () => {
     const big = Long.fromString('-9007199254740993')
     expect(decodeEjson(encodeRelaxed({ big, n: 3 }))).toEqual({ big, n: 3 })
+  })
+})
+
+describe('decodeEjson', () => {
+  it('keeps a $regex with a string pattern as the query operator, with the operators beside it', () => {
+    expect(decodeEjson({ f: { $regex: 'mi', $options: 'i', $ne: 'x', $nin: [5] } })).toEqual({
+      f: { $regex: new BSONRegExp('mi', ''), $options: 'i', $ne: 'x', $nin: [5] },
+    })
+    // $options bson does not know is left for the query layer to refuse (a 400 that says why).
+    expect(decodeEjson({ $regex: 'mi', $options: 'q' })).toEqual({
+      $regex: new BSONRegExp('mi', ''),
+      $options: 'q',
+    })
+  })
+
+  it('decodes a regular expression value ($regularExpression) as bson does', () => {
+    expect(decodeEjson({ f: { $regularExpression: { pattern: 'a', options: 'i' } } })).toEqual({
+      f: new BSONRegExp('a', 'i'),
+    })
+  })
+
+  it('leaves an own "__proto__" key as data', () => {
+    const decoded = decodeEjson(JSON.parse('{"__proto__": {"$regex": "x"}}')) as object
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype)
+    expect(Object.keys(decoded)).toEqual(['__proto__'])
   })
 })

@@ -3,10 +3,15 @@ import { Double, EJSON, Int32, Long, Timestamp } from 'bson'
 /**
  * Decodes EJSON (canonical, relaxed or plain JSON) into the values a function or a query sees:
  * numbers where JavaScript holds them exactly, `Long` where it cannot (never a silent rounding),
- * and bson's classes for ObjectId, Date, Decimal128, Binary and the rest.
+ * and bson's classes for ObjectId, Date, Decimal128, Binary and the rest. A `$regex` with a
+ * string pattern stays the query operator it is (see `keepRegexOperators`).
  */
 export const decodeEjson = (value: unknown): unknown =>
-  toNative(EJSON.deserialize(value as Parameters<typeof EJSON.deserialize>[0], { relaxed: false }))
+  toNative(
+    EJSON.deserialize(keepRegexOperators(value) as Parameters<typeof EJSON.deserialize>[0], {
+      relaxed: false,
+    }),
+  )
 
 /** Canonical EJSON: what the store keeps and what `functions/call` answers (docs/protocol.md §7.2). */
 export const encodeCanonical = (value: unknown): unknown =>
@@ -18,6 +23,48 @@ export const encodeCanonical = (value: unknown): unknown =>
  * turn it into a rounded number, and the client decodes the wrapper exactly.
  */
 export const encodeRelaxed = (value: unknown): unknown => relax(encodeCanonical(value))
+
+const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  Object.getPrototypeOf(value) === Object.prototype
+
+/**
+ * bson reads `{"$regex": "mi", "$options": "i"}` as legacy EJSON for a regular expression value
+ * and drops every other key of the object, so the query operator `{ $regex: "mi", $ne: "x" }`
+ * lost its `$ne`, and `$options` that bson does not know made the whole body invalid. No client
+ * sends the legacy form for a value (realm-web and the function runtime write
+ * `$regularExpression`): a `$regex` is always the operator. Its pattern goes in as canonical EJSON
+ * (bson then keeps the object and its other keys); `$options` stays beside it, for the query layer
+ * to combine and check.
+ */
+const keepRegexOperators = (value: unknown): unknown => {
+  if (Array.isArray(value)) {
+    const items = value.map(keepRegexOperators)
+    return items.some((item, index) => item !== value[index]) ? items : value
+  }
+  if (!isJsonObject(value)) return value
+  // Copied only where something changes: stored documents, read through here, have no $regex.
+  let copy: Record<string, unknown> | undefined
+  for (const [key, item] of Object.entries(value)) {
+    const kept =
+      key === '$regex' && typeof item === 'string'
+        ? { $regularExpression: { pattern: item, options: '' } }
+        : keepRegexOperators(item)
+    if (kept !== item) {
+      // Defined, not assigned: an own "__proto__" key stays data (see relax).
+      copy ??= Object.fromEntries(Object.entries(value))
+      Object.defineProperty(copy, key, {
+        value: kept,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
+    }
+  }
+  return copy ?? value
+}
 
 const soleKey = (value: Record<string, unknown>): string | undefined => {
   const keys = Object.keys(value)

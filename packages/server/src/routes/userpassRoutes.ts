@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono'
 import type { ProviderConfig } from '../appFolder/AppConfig'
-import { requireString } from '../auth/checkCredentialsInput'
+import { requireEmail, requireString } from '../auth/checkCredentialsInput'
 import { confirmUser, resendConfirmation, retryConfirmationFunction } from '../auth/confirmUser'
 import { callResetFunction, resetPassword, sendResetEmail } from '../auth/passwordResets'
 import { registerUser } from '../auth/registerUser'
@@ -35,7 +35,7 @@ export const userpassRoutes = (ctx: ServerContext): Hono => {
       enforceRateLimit(ctx, c, 'register')
       const body = await read(c)
       await registerUser(ctx, provider, {
-        email: requireString(body, 'email'),
+        email: requireEmail(body, 'email'),
         password: requireString(body, 'password'),
       })
       return done(c)
@@ -52,19 +52,19 @@ export const userpassRoutes = (ctx: ServerContext): Hono => {
     .post(`${BASE}/confirm/send`, async (c) => {
       const provider = providerOf(c)
       enforceRateLimit(ctx, c, 'register')
-      await resendConfirmation(ctx, provider, requireString(await read(c), 'email'))
+      await resendConfirmation(ctx, provider, requireEmail(await read(c), 'email'))
       return done(c)
     })
     .post(`${BASE}/confirm/call`, async (c) => {
       const provider = providerOf(c)
       enforceRateLimit(ctx, c, 'register')
-      await retryConfirmationFunction(ctx, provider, requireString(await read(c), 'email'))
+      await retryConfirmationFunction(ctx, provider, requireEmail(await read(c), 'email'))
       return done(c)
     })
     .post(`${BASE}/reset/send`, async (c) => {
       const provider = providerOf(c)
       enforceRateLimit(ctx, c, 'register')
-      await sendResetEmail(ctx, provider, requireString(await read(c), 'email'))
+      await sendResetEmail(ctx, provider, requireEmail(await read(c), 'email'))
       return done(c)
     })
     .post(`${BASE}/reset`, async (c) => {
@@ -86,7 +86,7 @@ export const userpassRoutes = (ctx: ServerContext): Hono => {
         throw new ServiceError(ErrorCode.InvalidParameter, '"arguments" must be an array')
       }
       await callResetFunction(ctx, provider, {
-        email: requireString(body, 'email'),
+        email: requireEmail(body, 'email'),
         password: requireString(body, 'password'),
         args,
       })

@@ -1,49 +1,96 @@
 import pg from 'pg'
+import { adoptPublicTables } from './adoptPublicTables'
 import { createPostgresListener } from './createPostgresListener'
 import type { Queryable, Store } from './Store'
+import { isConnectionError, rethrowUnavailable } from './StoreUnavailableError'
 
 export interface PostgresStoreOptions {
   /** A `postgres://` connection string. */
   readonly databaseUrl: string
-  /** A schema to create and use instead of `public` (tests give each store its own). */
+  /**
+   * The schema to create and keep the tables in (`search_path`). Default: PostgreSQL's own
+   * (`public`, unless the role or database sets another).
+   */
   readonly schema?: string
+  /**
+   * Move this server's tables from `public` into `schema` when `schema` has none yet: an app
+   * that ran before schemas per app finds its data there (see `adoptPublicTables`).
+   */
+  readonly adoptPublicTables?: boolean
+  /** Told the tables it moved, if any. */
+  readonly onAdopted?: (tables: readonly string[]) => void
   /** Connections in the pool. Default 10. */
   readonly poolSize?: number
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
+// A connection attempt to an address that does not answer fails after this, rather than holding
+// the request until the client gives up.
+const CONNECT_TIMEOUT_MS = 5_000
+// `/health/ready` answers within this even when the database hangs.
+const PING_TIMEOUT_MS = 2_000
+
+/** A connection whose attempt to reach the database gives up after `CONNECT_TIMEOUT_MS`. */
+class TimedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(
+      typeof config === 'string'
+        ? { connectionString: config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS }
+        : { ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+    )
+  }
+}
 
 const wrap = (client: pg.Pool | pg.PoolClient): Queryable => ({
   async query<TRow>(sql: string, params: readonly unknown[] = []) {
-    const result = await client.query(sql, params as unknown[])
+    const result = await client.query(sql, params as unknown[]).catch(rethrowUnavailable)
     return result.rows as TRow[]
   },
   async exec(sql: string) {
-    await client.query(sql)
+    await client.query(sql).catch(rethrowUnavailable)
   },
 })
 
-/** Opens a pool on a PostgreSQL server: the production store, shared by several server instances. */
+/** A setup connection of its own: creates the schema and moves legacy tables into it. */
+const prepareSchema = async (options: PostgresStoreOptions, schema: string): Promise<void> => {
+  const setup = new pg.Client({ connectionString: options.databaseUrl })
+  // A connection the server ends during setup must fail the setup, not the process.
+  setup.on('error', () => {})
+  try {
+    await setup.connect()
+    await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+    if (options.adoptPublicTables) {
+      const moved = await adoptPublicTables(setup, schema)
+      if (moved.length > 0) options.onAdopted?.(moved)
+    }
+  } finally {
+    await setup.end().catch(() => {})
+  }
+}
+
+/**
+ * Opens a pool on a PostgreSQL server: the production store, shared by several server instances.
+ * A connection the server drops (a restart, a failover, an idle-connection kill) fails only the
+ * request using it, as `StoreUnavailableError` (503): every client, idle or checked out, has an
+ * `'error'` listener, so no dropped connection can end the process, and the pool opens new ones
+ * when the database is back.
+ */
 export const createPostgresStore = async (options: PostgresStoreOptions): Promise<Store> => {
   const { databaseUrl, schema } = options
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new Error(`Invalid schema name "${schema}": use lowercase letters, digits and _.`)
   }
-  if (schema) {
-    const setup = new pg.Client({ connectionString: databaseUrl })
-    await setup.connect()
-    try {
-      await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
-    } finally {
-      await setup.end()
-    }
-  }
+  if (schema) await prepareSchema(options, schema).catch(rethrowUnavailable)
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.poolSize ?? 10,
+    // The connect timeout on each connection, not on the pool: pg-pool's own would also fail a
+    // request that waits for a free connection under load (a busy pool is not a dead database).
+    Client: TimedClient,
+    keepAlive: true,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   })
-  // An idle client that loses its connection must not crash the process; the pool replaces it.
+  // An idle client that loses its connection: the pool drops it and opens another when needed.
   pool.on('error', () => {})
   const root = wrap(pool)
   // Notifications need a connection of their own, opened on the first listen.
@@ -54,26 +101,47 @@ export const createPostgresStore = async (options: PostgresStoreOptions): Promis
     query: root.query,
     exec: root.exec,
     async transaction(fn) {
-      const client = await pool.connect()
+      const client = await pool.connect().catch(rethrowUnavailable)
+      // Checked-out clients have no pool listener: without this one, a connection the server
+      // ends between two statements of a transaction would be an unhandled 'error' event.
+      let lost: unknown
+      const onError = (error: unknown) => {
+        lost ??= error
+      }
+      client.on('error', onError)
       try {
         await client.query('BEGIN')
         const result = await fn(wrap(client))
         await client.query('COMMIT')
         return result
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {})
-        throw error
+        if (lost === undefined && !isConnectionError(error)) {
+          await client.query('ROLLBACK').catch(() => {})
+        } else {
+          lost ??= error
+        }
+        return rethrowUnavailable(error)
       } finally {
-        client.release()
+        client.off('error', onError)
+        // A client whose connection failed is discarded, never handed to the next request.
+        client.release(lost === undefined ? undefined : (lost as Error))
       }
     },
     listen: (channel, onNotification) => listener.listen(channel, onNotification),
     async ping() {
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS)
+      })
+      // A boolean whatever happens, also when the query fails after the timeout won the race.
+      const answered = pool.query('SELECT 1').then(
+        () => true,
+        () => false,
+      )
       try {
-        await pool.query('SELECT 1')
-        return true
-      } catch {
-        return false
+        return await Promise.race([answered, timeout])
+      } finally {
+        clearTimeout(timer)
       }
     },
     close() {

@@ -1,8 +1,9 @@
 import type { Store } from './Store'
 import { migrations as allMigrations, type Migration } from './migrations'
 
-// Any constant works; it only has to be the same in every server process sharing a database.
-const MIGRATION_LOCK_KEY = 7_310_442
+// Any constant works; it only has to be the same in every server process sharing a database
+// (it is per database, not per schema: apps sharing a database migrate one after the other).
+export const MIGRATION_LOCK_KEY = 7_310_442
 
 /**
  * Brings the schema up to date. Several servers may start at once against one PostgreSQL

@@ -278,6 +278,54 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 110,
+    name: 'documents: a partial index on decimal _ids',
+    sql: /* sql */ `
+      -- MongoDB matches _id: 1 against Decimal128("1") (and "1.0"...), whose stored keys differ;
+      -- the SQL narrowing of a numeric _id therefore also reads every decimal _id, through this
+      -- index of those rows alone (empty in nearly every app). Its predicate is the narrowing's.
+      CREATE INDEX documents_decimal_ids ON documents (db, coll)
+        WHERE id LIKE '{"$numberDecimal"%';
+    `,
+  },
+  {
+    version: 111,
+    name: 'local-userpass: email addresses in composed Unicode (NFC)',
+    sql: /* sql */ `
+      -- Addresses are read in NFC from now on (checkCredentialsInput.requireEmail), so that one
+      -- typed decomposed (NFD) is the same account. Existing ones are brought to NFC with their
+      -- identity, profile and pending tokens (the tokens follow through ON UPDATE CASCADE). Where
+      -- the composed form is already an account (the same address was registered twice before),
+      -- the decomposed one is left as it is: it can no longer log in, and nothing is merged.
+      ALTER TABLE userpass_tokens DROP CONSTRAINT userpass_tokens_email_fkey;
+      ALTER TABLE userpass_tokens ADD CONSTRAINT userpass_tokens_email_fkey
+        FOREIGN KEY (email) REFERENCES userpass_accounts (email)
+        ON DELETE CASCADE ON UPDATE CASCADE;
+
+      CREATE TEMPORARY TABLE email_nfc ON COMMIT DROP AS
+        SELECT a.email AS old, normalize(a.email, NFC) AS new
+          FROM userpass_accounts a
+         WHERE a.email IS NOT NFC NORMALIZED
+           AND NOT EXISTS (SELECT 1 FROM userpass_accounts b WHERE b.email = normalize(a.email, NFC))
+           AND NOT EXISTS (SELECT 1 FROM identities j WHERE j.provider_type = 'local-userpass'
+                             AND j.external_id = normalize(a.email, NFC))
+           -- Of several spellings of one address, only the first is moved.
+           AND a.email = (SELECT min(c.email) FROM userpass_accounts c
+                           WHERE normalize(c.email, NFC) = normalize(a.email, NFC));
+
+      UPDATE userpass_accounts a SET email = m.new FROM email_nfc m WHERE a.email = m.old;
+      UPDATE identities i
+         SET external_id = m.new,
+             provider_data = jsonb_set(i.provider_data, '{email}', to_jsonb(m.new))
+        FROM email_nfc m
+       WHERE i.provider_type = 'local-userpass' AND i.external_id = m.old;
+      UPDATE users u
+         SET data = jsonb_set(u.data, '{email}', to_jsonb(m.new))
+        FROM email_nfc m JOIN userpass_accounts a ON a.email = m.new
+       WHERE u.id = a.user_id AND u.data ->> 'email' = m.old;
+    `,
+  },
+  {
     version: 120,
     name: 'OAuth: redirect flows in progress, and whether a user ever logged in',
     sql: /* sql */ `

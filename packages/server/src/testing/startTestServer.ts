@@ -4,7 +4,7 @@ import { loadAppFolder } from '../appFolder/loadAppFolder'
 import type { Clock } from '../Clock'
 import { createLogger } from '../createLogger'
 import { createServer, type CreateServerOptions, type CustomDataServer } from '../createServer'
-import { MAX_HEADER_BYTES } from '../startServer'
+import { HTTP_SERVER_OPTIONS } from '../startServer'
 import type { Store } from '../store/Store'
 import { pgliteTestStore, type TestStoreKind } from './testStores'
 
@@ -60,7 +60,7 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
         port: 0,
         hostname: '127.0.0.1',
         overrideGlobalObjects: false,
-        serverOptions: { maxHeaderSize: MAX_HEADER_BYTES },
+        serverOptions: HTTP_SERVER_OPTIONS,
       },
       (info: AddressInfo) =>
         resolve({
