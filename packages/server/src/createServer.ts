@@ -34,7 +34,7 @@ import {
 } from './http/createRateLimiter'
 import { handleError } from './http/handleError'
 import { requestLog } from './http/requestLog'
-import { tooLarge } from './http/readEjsonBody'
+import { tooLarge } from './http/readRawBody'
 import { ErrorCode, ServiceError } from './errors/ServiceError'
 import { apiKeyRoutes } from './routes/apiKeyRoutes'
 import { endpointRoutes, isEndpointPath } from './routes/endpointRoutes'

@@ -22,3 +22,12 @@ export const optionalString = (
   if (typeof value !== 'string') throw new AppFolderError(`${path}: "${key}" must be a string.`)
   return value
 }
+
+/** A boolean field of an app-folder file, false when absent; any other type is an `AppFolderError`. */
+export const optionalFlag = (object: JsonObject, key: string, path: string): boolean => {
+  const value = object[key]
+  if (value === undefined || value === null) return false
+  if (typeof value !== 'boolean')
+    throw new AppFolderError(`${path}: "${key}" must be true or false.`)
+  return value
+}

@@ -8,7 +8,7 @@ import type {
   FunctionDefinition,
 } from './AppConfig'
 import { functionBodyOf } from './functionBodyOf'
-import { expectObject, isObject, optionalString, type JsonObject } from './jsonFields'
+import { expectObject, isObject, optionalFlag, optionalString } from './jsonFields'
 import { loadPart, type LoadReport } from './LoadReport'
 import { AppFolderError, readJsonFile } from './readJsonFile'
 import { runAsScriptName } from './runAsScriptName'
@@ -21,14 +21,6 @@ export interface LoadedEndpoints {
   readonly endpoints: EndpointConfig[]
   /** Webhooks' `source.js` and `run_as_user_id_script_source`, as private functions. */
   readonly functions: FunctionDefinition[]
-}
-
-const flag = (entry: JsonObject, key: string, where: string): boolean => {
-  const value = entry[key]
-  if (value === undefined || value === null) return false
-  if (typeof value !== 'boolean')
-    throw new AppFolderError(`${where}: "${key}" must be true or false.`)
-  return value
 }
 
 const methodOf = (value: unknown, where: string): string => {
@@ -105,11 +97,11 @@ const endpointOf = (
     route,
     httpMethod: methodOf(entry.http_method, at),
     functionName,
-    respondResult: flag(entry, 'respond_result', at),
+    respondResult: optionalFlag(entry, 'respond_result', at),
     returnType,
-    fetchCustomUserData: flag(entry, 'fetch_custom_user_data', at),
-    createUserOnAuth: flag(entry, 'create_user_on_auth', at),
-    disabled: flag(entry, 'disabled', at),
+    fetchCustomUserData: optionalFlag(entry, 'fetch_custom_user_data', at),
+    createUserOnAuth: optionalFlag(entry, 'create_user_on_auth', at),
+    disabled: optionalFlag(entry, 'disabled', at),
     validation,
     secret: validation === 'NO_VALIDATION' || !secretName ? null : { name: secretName },
     authentication: functionAuthentication(fn),
@@ -156,7 +148,11 @@ const webhookOf = async (
   }
   // App Services: credentials of the caller (run_as_authed_user), a fixed user, a script, or else
   // the system user.
-  const authentication: EndpointAuthentication = flag(entry, 'run_as_authed_user', configPath)
+  const authentication: EndpointAuthentication = optionalFlag(
+    entry,
+    'run_as_authed_user',
+    configPath,
+  )
     ? { kind: 'application' }
     : userId
       ? { kind: 'user', userId }
@@ -189,11 +185,11 @@ const webhookOf = async (
       route: `${service}/${name}`,
       httpMethod: methodOf(options.httpMethod ?? 'ANY', configPath),
       functionName,
-      respondResult: flag(entry, 'respond_result', configPath),
+      respondResult: optionalFlag(entry, 'respond_result', configPath),
       returnType: 'EJSON',
-      fetchCustomUserData: flag(entry, 'fetch_custom_user_data', configPath),
-      createUserOnAuth: flag(entry, 'create_user_on_auth', configPath),
-      disabled: flag(entry, 'disabled', configPath),
+      fetchCustomUserData: optionalFlag(entry, 'fetch_custom_user_data', configPath),
+      createUserOnAuth: optionalFlag(entry, 'create_user_on_auth', configPath),
+      disabled: optionalFlag(entry, 'disabled', configPath),
       validation,
       secret:
         validation === 'NO_VALIDATION'

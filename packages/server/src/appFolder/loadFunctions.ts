@@ -4,7 +4,7 @@ import { compileFunction } from 'node:vm'
 import { compileRuleExpression } from '../collection/ruleExpression'
 import type { FunctionDefinition } from './AppConfig'
 import { toFunctionBody } from './functionImports'
-import { expectObject, optionalString, type JsonObject } from './jsonFields'
+import { expectObject, optionalFlag, optionalString, type JsonObject } from './jsonFields'
 import { AppFolderError, readJsonFile } from './readJsonFile'
 
 /** A function's source file, and the config found next to it (the older layout). */
@@ -58,14 +58,6 @@ const listFunctionFiles = async (root: string): Promise<FunctionFile[]> => {
   }
   await walk(root)
   return found
-}
-
-const flag = (entry: JsonObject, key: string, where: string): boolean => {
-  const value = entry[key]
-  if (value === undefined || value === null) return false
-  if (typeof value !== 'boolean')
-    throw new AppFolderError(`${where}: "${key}" must be true or false.`)
-  return value
 }
 
 /**
@@ -183,9 +175,9 @@ export const loadFunctions = async (
       source,
       code,
       modules,
-      private: flag(config, 'private', where),
-      runAsSystem: flag(config, 'run_as_system', where),
-      disableArgLogs: flag(config, 'disable_arg_logs', where),
+      private: optionalFlag(config, 'private', where),
+      runAsSystem: optionalFlag(config, 'run_as_system', where),
+      disableArgLogs: optionalFlag(config, 'disable_arg_logs', where),
       canEvaluate,
       // Who the function runs as; checked and resolved by loadAppFolder (runAsSettings).
       runAsUserId: optionalString(config, 'run_as_user_id', where) || null,

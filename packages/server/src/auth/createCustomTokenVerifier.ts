@@ -10,6 +10,7 @@ import {
 import type { MetadataField, ProviderConfig } from '../appFolder/AppConfig'
 import { AppFolderError } from '../appFolder/readJsonFile'
 import type { Clock } from '../Clock'
+import { claimAt } from './claimAt'
 
 /** What a verified third-party JWT says about its user. */
 export interface CustomTokenIdentity {
@@ -31,17 +32,6 @@ export class CustomTokenError extends Error {
 }
 
 const CLOCK_TOLERANCE_SECONDS = 30
-
-const claimAt = (payload: JWTPayload, path: string): unknown =>
-  path
-    .split('.')
-    .reduce<unknown>(
-      (node, key) =>
-        typeof node === 'object' && node !== null && Object.hasOwn(node, key)
-          ? (node as Record<string, unknown>)[key]
-          : undefined,
-      payload,
-    )
 
 const readMetadata = (
   payload: JWTPayload,

@@ -13,7 +13,7 @@ import {
 } from './createEndpointAuthenticator'
 import { endpointAnswer, type HandlerOutcome } from './endpointAnswer'
 import { ENDPOINT_HANDLER } from './endpointHandler'
-import { readRawBody } from './readRawBody'
+import { readRawBody } from '../http/readRawBody'
 import { fixedUser, scriptUser, type RunAs } from './runAs'
 
 const canonicalName = (name: string): string =>

@@ -1,32 +1,17 @@
 import type { Context } from 'hono'
 import { decodeEjson } from '../ejson/ejsonCodec'
 import { checkJsonSafety } from './checkJsonSafety'
+import { readRawBody } from './readRawBody'
 import { ErrorCode, ServiceError } from '../errors/ServiceError'
-
-export const tooLarge = (max: number): ServiceError =>
-  new ServiceError(ErrorCode.PayloadTooLarge, `request body exceeds ${max} bytes`)
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** Reads the body as text, failing with 413 as soon as it grows past `max` bytes. */
 const readText = async (request: Request, max: number): Promise<string> => {
-  if (!request.body) return ''
-  const reader = (request.body as ReadableStream<Uint8Array>).getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > max) {
-      await reader.cancel()
-      throw tooLarge(max)
-    }
-    chunks.push(value)
-  }
+  const body = await readRawBody(request, max)
   try {
     // Fatal: invalid UTF-8 is refused rather than stored as silently altered text.
-    return utf8.decode(Buffer.concat(chunks))
+    return utf8.decode(body)
   } catch {
     throw new ServiceError(ErrorCode.BadRequest, 'request body is not valid UTF-8')
   }

@@ -1,6 +1,7 @@
 import type { NewIdentity } from '../users'
 import { OAuthError } from './OAuthError'
 import type { OAuthSettings } from './oauthSettings'
+import { claimAt } from '../claimAt'
 
 /** What a provider said about a user, before the app's `metadata_fields` pick from it. */
 export interface ProviderProfile {
@@ -15,17 +16,6 @@ export interface ProviderProfile {
   /** Whether the provider vouches that the user owns `claims.email`. */
   readonly emailVerified: boolean
 }
-
-const claimAt = (claims: Readonly<Record<string, unknown>>, path: string): unknown =>
-  path
-    .split('.')
-    .reduce<unknown>(
-      (node, key) =>
-        typeof node === 'object' && node !== null && Object.hasOwn(node, key)
-          ? (node as Record<string, unknown>)[key]
-          : undefined,
-      claims,
-    )
 
 /**
  * The identity a provider's profile stands for, as the users table keeps it: keyed by the
