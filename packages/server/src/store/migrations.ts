@@ -415,19 +415,23 @@ export const migrations: readonly Migration[] = [
 
       -- Queues one authentication event for every enabled AUTHENTICATION trigger that listens
       -- for it: in the transaction that created, logged in or deleted the user.
-      CREATE FUNCTION trigger_auth_event(op text, providers text[], usr jsonb) RETURNS void
+      CREATE FUNCTION trigger_auth_event(p_op text, p_providers text[], p_user jsonb) RETURNS void
       LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
       BEGIN
         INSERT INTO trigger_events (trigger, payload)
         SELECT r.name, jsonb_build_object(
-                 'operationType', op,
-                 'providers', to_jsonb(providers),
-                 'user', usr,
+                 'operationType', p_op,
+                 'providers', to_jsonb(p_providers),
+                 'user', p_user,
                  'time', jsonb_build_object('$date', jsonb_build_object('$numberLong',
                    floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint::text)))::text
           FROM trigger_registry r
          WHERE r.type = 'AUTHENTICATION' AND r.enabled
-           AND op = ANY (r.operation_types) AND r.providers && providers;
+           AND p_op = ANY (r.operation_types) AND r.providers && p_providers;
+        -- Wakes the servers' trigger runners (they listen on the change feed's channel) at commit.
+        IF FOUND THEN
+          PERFORM pg_notify(change_feed_channel(current_schema()), '');
+        END IF;
       END
       $fn$;
 
