@@ -18,7 +18,9 @@ import { lastTick, scheduleTick } from './scheduleTick'
 import {
   claimEvents,
   completeEvent,
+  claimOrderedEvents,
   failEvent,
+  releaseEvents,
   renewLeases,
   type ClaimedEvent,
 } from './triggerQueue'
@@ -65,6 +67,9 @@ export interface TriggerRunner {
   close(): Promise<void>
 }
 
+// The events of an ordered trigger one claim takes (then runs one at a time, in order).
+const ORDERED_BATCH = 64
+
 const errorText = (error: unknown): string =>
   error instanceof Error ? error.message : String(error)
 
@@ -95,16 +100,22 @@ export const createTriggerRunner = async (
     .filter((trigger) => trigger.type !== 'DATABASE' || trigger.unordered)
     .map((trigger) => trigger.name)
   const holder = randomBytes(8).toString('hex')
-  const running = new Map<string, Promise<void>>()
+  // Delivery tasks by key (an unordered event's id, an ordered trigger's name), the events whose
+  // leases this process renews, and the ordered triggers with a task running.
+  const tasks = new Map<string, Promise<void>>()
+  const held = new Set<string>()
+  const busy = new Set<string>()
+  const ordered = names.filter((name) => !unordered.includes(name))
   let closed = false
   let wakeAgain = false
   // Whether the feed may have grown since the last pump: a finished delivery only frees a slot.
   let feedMoved = true
   let loop: Promise<void> | undefined
 
-  const deliver = async (event: ClaimedEvent): Promise<void> => {
+  /** Runs the function for one event; answers whether it succeeded. */
+  const deliver = async (event: ClaimedEvent): Promise<boolean> => {
     const trigger = byName.get(event.trigger)
-    if (!trigger) return
+    if (!trigger) return false
     const payload = decodeEjson(JSON.parse(event.payload)) as unknown
     try {
       await functions.call({
@@ -113,6 +124,7 @@ export const createTriggerRunner = async (
         user: null,
       })
       await completeEvent(store, event.id, holder)
+      return true
     } catch (error) {
       const retryInMs = Math.min(
         options.retryMaxMs,
@@ -142,6 +154,7 @@ export const createTriggerRunner = async (
           `trigger ${trigger.name}: event ${event.id} failed; retrying`,
         )
       }
+      return false
     }
   }
 
@@ -159,31 +172,68 @@ export const createTriggerRunner = async (
         // More than one page waited: keep pumping.
       }
     }
-    const free = options.concurrency - running.size
-    if (closed || free <= 0 || names.length === 0) return
+    if (closed || names.length === 0) return
+    // Ordered triggers: the next events of each, run one after the other by one task.
+    for (const trigger of ordered) {
+      if (busy.has(trigger) || tasks.size >= options.concurrency) continue
+      const batch = await claimOrderedEvents(store, trigger, {
+        holder,
+        leaseSeconds: options.leaseSeconds,
+        limit: ORDERED_BATCH,
+      })
+      if (batch.length === 0) continue
+      busy.add(trigger)
+      void track(trigger, batch, async () => {
+        for (const [index, event] of batch.entries()) {
+          if (closed || !(await deliver(event))) {
+            const rest = batch.slice(closed ? index : index + 1)
+            await releaseEvents(
+              store,
+              rest.map((e) => e.id),
+              holder,
+            )
+            return
+          }
+          held.delete(event.id)
+        }
+      }).finally(() => busy.delete(trigger))
+    }
+    const free = options.concurrency - tasks.size
+    if (free <= 0 || unordered.length === 0) return
     const claimed = await claimEvents(store, {
-      triggers: names,
+      triggers: unordered,
       unordered,
       holder,
       leaseSeconds: options.leaseSeconds,
       limit: free,
     })
     for (const event of claimed) {
-      const delivery = deliver(event)
-        .catch((error: unknown) => {
-          logger.error(
-            { err: error, trigger: event.trigger, event: event.id },
-            'trigger delivery failed',
-          )
-        })
-        .finally(() => {
-          running.delete(event.id)
-          claimMore()
-        })
-      running.set(event.id, delivery)
+      void track(event.id, [event], async () => {
+        await deliver(event)
+      })
     }
     // A full claim may have left more behind.
     if (claimed.length === free) wakeAgain = true
+  }
+
+  /** Runs a delivery task, holding the leases of its events until it ends. */
+  const track = (
+    key: string,
+    events: readonly ClaimedEvent[],
+    run: () => Promise<void>,
+  ): Promise<void> => {
+    for (const event of events) held.add(event.id)
+    const task = run()
+      .catch((error: unknown) => {
+        logger.error({ err: error, trigger: events[0]?.trigger }, 'trigger delivery failed')
+      })
+      .finally(() => {
+        for (const event of events) held.delete(event.id)
+        tasks.delete(key)
+        claimMore()
+      })
+    tasks.set(key, task)
+    return task
   }
 
   /** The feed may have grown (a notification, the timer, a tick): pump, then claim. */
@@ -223,8 +273,8 @@ export const createTriggerRunner = async (
     timers.push(
       setInterval(
         () => {
-          renewLeases(store, [...running.keys()], holder, options.leaseSeconds).catch(
-            (error: unknown) => logger.warn({ err: error }, 'triggers: could not renew leases'),
+          renewLeases(store, [...held], holder, options.leaseSeconds).catch((error: unknown) =>
+            logger.warn({ err: error }, 'triggers: could not renew leases'),
           )
         },
         (options.leaseSeconds * 1000) / 3,
@@ -273,7 +323,7 @@ export const createTriggerRunner = async (
       for (const timer of tickTimers.values()) clearTimeout(timer)
       unsubscribe()
       await loop
-      await Promise.allSettled([...running.values()])
+      await Promise.allSettled([...tasks.values()])
     },
   }
 }

@@ -1,4 +1,4 @@
-import type { Queryable } from '../store/Store'
+import type { Queryable, Store } from '../store/Store'
 
 /** One queued event a process has claimed: it runs the trigger's function with it. */
 export interface ClaimedEvent {
@@ -52,6 +52,64 @@ export const claimEvents = async (db: Queryable, options: ClaimOptions): Promise
       options.limit,
     ],
   )
+
+/**
+ * Claims the next events of one ordered trigger, up to `limit`, in order: only when its oldest
+ * event is ready (pending, due, unleased), then the ready events that follow it without a gap.
+ * The caller runs them one at a time, in this order. Another process claiming at once finds the
+ * oldest locked (`SKIP LOCKED`) and claims none of them.
+ */
+export const claimOrderedEvents = async (
+  store: Store,
+  trigger: string,
+  options: Pick<ClaimOptions, 'holder' | 'leaseSeconds' | 'limit'>,
+): Promise<ClaimedEvent[]> =>
+  store.transaction(async (tx) => {
+    const rows = await tx.query<{ id: string; ready: boolean; first: string }>(
+      `SELECT c.id::text AS id,
+              (c.state = 'pending' AND c.next_at <= now()
+               AND (c.lease_until IS NULL OR c.lease_until < now())) AS ready,
+              (SELECT min(f.id) FROM trigger_events f WHERE f.trigger = $1)::text AS first
+         FROM trigger_events c
+        WHERE c.trigger = $1
+        ORDER BY c.id
+        LIMIT $2
+        FOR UPDATE OF c SKIP LOCKED`,
+      [trigger, options.limit],
+    )
+    if (rows[0] === undefined || rows[0].id !== rows[0].first) return []
+    const ids: string[] = []
+    for (const row of rows) {
+      if (!row.ready) break
+      ids.push(row.id)
+    }
+    if (ids.length === 0) return []
+    return tx
+      .query<ClaimedEvent>(
+        `UPDATE trigger_events e
+          SET lease_until = now() + make_interval(secs => $3), leased_by = $2,
+              attempts = e.attempts + 1
+        WHERE e.id = ANY ($1::bigint[])
+        RETURNING e.id::text AS id, e.trigger, e.payload, e.attempts`,
+        [ids, options.holder, options.leaseSeconds],
+      )
+      .then((claimed) => claimed.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)))
+  })
+
+/** Gives back claimed events not run (an ordered batch stopped by a failure): ready at once. */
+export const releaseEvents = async (
+  db: Queryable,
+  ids: readonly string[],
+  holder: string,
+): Promise<void> => {
+  if (ids.length === 0) return
+  await db.query(
+    `UPDATE trigger_events SET lease_until = NULL, leased_by = NULL,
+            attempts = greatest(attempts - 1, 0)
+      WHERE id = ANY ($1::bigint[]) AND leased_by = $2`,
+    [[...ids], holder],
+  )
+}
 
 /** Keeps the events this process is running leased. */
 export const renewLeases = async (
