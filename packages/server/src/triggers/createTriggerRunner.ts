@@ -7,13 +7,13 @@ import type {
 } from '../appFolder/loadTriggers'
 import { decodeEjson } from '../ejson/ejsonCodec'
 import type { ChangeFeed } from '../feed/createChangeFeed'
-import { compareFeedPositions } from '../feed/FeedPosition'
+import type { FeedPosition } from '../feed/FeedPosition'
 import type { FunctionRunner } from '../functions/FunctionRunner'
 import type { Store } from '../store/Store'
 import { compileEventFilter, type EventFilter } from './compileEventFilter'
 import { parseCron } from './parseCron'
 import { pumpDatabaseTrigger } from './pumpDatabaseTrigger'
-import { cursorNameOf, registerTriggers } from './registerTriggers'
+import { registerTriggers } from './registerTriggers'
 import { lastTick, scheduleTick } from './scheduleTick'
 import {
   claimEvents,
@@ -106,14 +106,20 @@ export const createTriggerRunner = async (
   const held = new Set<string>()
   const busy = new Set<string>()
   const ordered = names.filter((name) => !unordered.includes(name))
+  // Each database trigger's cursor as this process last saved it.
+  const positions = new Map<string, FeedPosition>()
   let closed = false
   let wakeAgain = false
   // Whether the feed may have grown since the last pump: a finished delivery only frees a slot.
   let feedMoved = true
   let loop: Promise<void> | undefined
 
-  /** Runs the function for one event; answers whether it succeeded. */
-  const deliver = async (event: ClaimedEvent): Promise<boolean> => {
+  /**
+   * Runs the function for one event; answers whether it succeeded. Its completion is recorded
+   * without waiting (`completions`): the next event of an ordered trigger need not wait for it,
+   * the lease keeps the event this process's meanwhile, and the task awaits them all at its end.
+   */
+  const deliver = async (event: ClaimedEvent, completions: Promise<void>[]): Promise<boolean> => {
     const trigger = byName.get(event.trigger)
     if (!trigger) return false
     const payload = decodeEjson(JSON.parse(event.payload)) as unknown
@@ -123,7 +129,11 @@ export const createTriggerRunner = async (
         args: payload === null ? [] : [payload],
         user: null,
       })
-      await completeEvent(store, event.id, holder)
+      completions.push(
+        completeEvent(store, event.id, holder).catch((error: unknown) =>
+          logger.warn({ err: error, event: event.id }, 'triggers: could not record a delivery'),
+        ),
+      )
       return true
     } catch (error) {
       const retryInMs = Math.min(
@@ -161,15 +171,10 @@ export const createTriggerRunner = async (
   const work = async (): Promise<void> => {
     const pump = feedMoved && database.length > 0
     feedMoved = false
-    // One look at the feed's end and the cursors says which triggers have anything to pump.
-    const latest = pump ? await feed.latestPosition() : null
-    const cursors = pump ? await feed.cursors.list() : []
     for (const trigger of pump ? database : []) {
-      const cursor = cursors.find((c) => c.name === cursorNameOf(trigger.name))
-      if (!cursor || (latest && compareFeedPositions(cursor.position, latest) >= 0)) continue
       const filter = filters.get(trigger.name) as EventFilter
-      while (!closed && (await pumpDatabaseTrigger(store, feed, trigger, filter))) {
-        // More than one page waited: keep pumping.
+      while (!closed && (await pumpDatabaseTrigger(store, feed, trigger, filter, positions))) {
+        // More than one page waited (or another process moved the cursor): pump again.
       }
     }
     if (closed || names.length === 0) return
@@ -184,17 +189,21 @@ export const createTriggerRunner = async (
       if (batch.length === 0) continue
       busy.add(trigger)
       void track(trigger, batch, async () => {
-        for (const [index, event] of batch.entries()) {
-          if (closed || !(await deliver(event))) {
-            const rest = batch.slice(closed ? index : index + 1)
-            await releaseEvents(
-              store,
-              rest.map((e) => e.id),
-              holder,
-            )
-            return
+        const completions: Promise<void>[] = []
+        try {
+          for (const [index, event] of batch.entries()) {
+            if (closed || !(await deliver(event, completions))) {
+              const rest = batch.slice(closed ? index : index + 1)
+              await releaseEvents(
+                store,
+                rest.map((e) => e.id),
+                holder,
+              )
+              return
+            }
           }
-          held.delete(event.id)
+        } finally {
+          await Promise.all(completions)
         }
       }).finally(() => busy.delete(trigger))
     }
@@ -209,7 +218,9 @@ export const createTriggerRunner = async (
     })
     for (const event of claimed) {
       void track(event.id, [event], async () => {
-        await deliver(event)
+        const completions: Promise<void>[] = []
+        await deliver(event, completions)
+        await Promise.all(completions)
       })
     }
     // A full claim may have left more behind.

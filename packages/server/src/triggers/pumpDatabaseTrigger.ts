@@ -3,6 +3,7 @@ import { encodeCanonical } from '../ejson/ejsonCodec'
 import type { OperationType } from '../feed/ChangeEvent'
 import type { ChangeFeed } from '../feed/createChangeFeed'
 import { saveCursor } from '../feed/feedCursors'
+import type { FeedPosition } from '../feed/FeedPosition'
 import type { Store } from '../store/Store'
 import type { EventFilter } from './compileEventFilter'
 import { cursorNameOf } from './registerTriggers'
@@ -21,9 +22,12 @@ export const pumpDatabaseTrigger = async (
   feed: ChangeFeed,
   trigger: DatabaseTriggerConfig,
   filter: EventFilter,
+  known: Map<string, FeedPosition>,
 ): Promise<boolean> => {
   const name = cursorNameOf(trigger.name)
-  const cursor = await feed.cursors.read(name)
+  // Where this process last left the cursor saves a read; the transaction below checks it.
+  const remembered = known.get(name)
+  const cursor = remembered ? { position: remembered } : await feed.cursors.read(name)
   if (!cursor) return false
   const page = await feed.readChanges({
     after: cursor.position,
@@ -42,6 +46,12 @@ export const pumpDatabaseTrigger = async (
   const payloads = page.changes
     .filter((change) => filter.matches(change.event))
     .map((change) => JSON.stringify(encodeCanonical(filter.project(change.event))))
+  if (payloads.length === 0) {
+    // Nothing to queue: moving the cursor needs no lock (a save never moves it back).
+    await saveCursor(store, name, page.position)
+    known.set(name, page.position)
+    return !page.caughtUp
+  }
   const moved = await store.transaction(async (tx) => {
     const [row] = await tx.query<{ batch: string; seq: string }>(
       'SELECT batch::text AS batch, seq::text AS seq FROM change_cursors WHERE name = $1 FOR UPDATE',
@@ -54,7 +64,7 @@ export const pumpDatabaseTrigger = async (
     ) {
       return false
     }
-    if (payloads.length > 0) {
+    {
       await tx.query(
         `INSERT INTO trigger_events (trigger, payload)
          SELECT $1, p FROM unnest($2::text[]) WITH ORDINALITY AS t (p, n) ORDER BY n`,
@@ -64,5 +74,7 @@ export const pumpDatabaseTrigger = async (
     await saveCursor(tx, name, page.position)
     return true
   })
-  return moved && !page.caughtUp
+  if (moved) known.set(name, page.position)
+  else known.delete(name)
+  return moved ? !page.caughtUp : true
 }
