@@ -12,12 +12,12 @@ import type { FunctionRunner } from '../functions/FunctionRunner'
 import type { Store } from '../store/Store'
 import { compileEventFilter, type EventFilter } from './compileEventFilter'
 import { parseCron } from './parseCron'
+import { createCompletionQueue } from './createCompletionQueue'
 import { pumpDatabaseTrigger } from './pumpDatabaseTrigger'
 import { registerTriggers } from './registerTriggers'
 import { lastTick, scheduleTick } from './scheduleTick'
 import {
   claimEvents,
-  completeEvent,
   claimOrderedEvents,
   failEvent,
   releaseEvents,
@@ -108,6 +108,7 @@ export const createTriggerRunner = async (
   const ordered = names.filter((name) => !unordered.includes(name))
   // Each database trigger's cursor as this process last saved it.
   const positions = new Map<string, FeedPosition>()
+  const recorder = createCompletionQueue(store, holder)
   let closed = false
   let wakeAgain = false
   // Whether the feed may have grown since the last pump: a finished delivery only frees a slot.
@@ -130,9 +131,11 @@ export const createTriggerRunner = async (
         user: null,
       })
       completions.push(
-        completeEvent(store, event.id, holder).catch((error: unknown) =>
-          logger.warn({ err: error, event: event.id }, 'triggers: could not record a delivery'),
-        ),
+        recorder
+          .complete(event.id)
+          .catch((error: unknown) =>
+            logger.warn({ err: error, event: event.id }, 'triggers: could not record a delivery'),
+          ),
       )
       return true
     } catch (error) {

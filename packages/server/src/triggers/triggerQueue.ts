@@ -126,14 +126,6 @@ export const renewLeases = async (
   )
 }
 
-/** The function succeeded: the event is done with. */
-export const completeEvent = async (db: Queryable, id: string, holder: string): Promise<void> => {
-  await db.query('DELETE FROM trigger_events WHERE id = $1::bigint AND leased_by = $2', [
-    id,
-    holder,
-  ])
-}
-
 /**
  * The function failed: the event waits `retryInSeconds` and is tried again, or, after
  * `maxAttempts`, is parked as failed with its error. Answers whether it was parked.
