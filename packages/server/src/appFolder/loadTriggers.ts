@@ -87,7 +87,7 @@ const stringList = (object: JsonObject, key: string, where: string): string[] =>
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
     throw new AppFolderError(`${where}: "${key}" must be an array of strings.`)
   }
-  return value as string[]
+  return value
 }
 
 const optionalObject = (object: JsonObject, key: string, where: string): JsonObject | null => {

@@ -45,24 +45,26 @@ const pgliteOnDisk = async (): Promise<Where> => {
   const dataDir = await mkdtemp(join(tmpdir(), 'triggers-cli-'))
   return {
     kind: 'pglite',
-    storeKind: async () => ({
-      kind: 'pglite',
-      open: () => openStore({ dataDir }, { appId: APP_ID }),
-    }),
+    storeKind: () =>
+      Promise.resolve({
+        kind: 'pglite',
+        open: () => openStore({ dataDir }, { appId: APP_ID }),
+      }),
     flags: ['--data', dataDir],
     stopFirst: true,
     cleanup: () => rm(dataDir, { recursive: true, force: true }),
   }
 }
 
-const postgres = async (databaseUrl: string): Promise<Where> => {
+const postgres = (databaseUrl: string): Promise<Where> => {
   const schema = `t_cli_${Date.now().toString(36)}`
-  return {
+  return Promise.resolve({
     kind: 'postgres',
-    storeKind: async () => ({
-      kind: 'postgres',
-      open: () => openStore({ databaseUrl, schema }),
-    }),
+    storeKind: () =>
+      Promise.resolve({
+        kind: 'postgres',
+        open: () => openStore({ databaseUrl, schema }),
+      }),
     flags: ['--database-url', databaseUrl, '--database-schema', schema],
     stopFirst: false,
     cleanup: async () => {
@@ -70,7 +72,7 @@ const postgres = async (databaseUrl: string): Promise<Where> => {
       await store.query(`DROP SCHEMA ${schema} CASCADE`)
       await store.close()
     },
-  }
+  })
 }
 
 const places = [
@@ -86,7 +88,7 @@ describe.each(places.map((make) => ({ make })))('custom-data-server triggers (%#
 
   it('lists triggers, shows the failed event, skips and retries it', async () => {
     const where = await make()
-    cleanups.push(where.cleanup)
+    cleanups.push(() => where.cleanup())
     const app = await writeTriggerApp({
       triggers: {
         strict: {
@@ -102,7 +104,7 @@ describe.each(places.map((make) => ({ make })))('custom-data-server triggers (%#
         }`,
       },
     })
-    cleanups.push(app.remove)
+    cleanups.push(() => app.remove())
     let server = await startTestServer({
       appDir: app.dir,
       storeKind: await where.storeKind(),

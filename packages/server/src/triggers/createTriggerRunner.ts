@@ -123,7 +123,7 @@ export const createTriggerRunner = async (
   const deliver = async (event: ClaimedEvent, completions: Promise<void>[]): Promise<boolean> => {
     const trigger = byName.get(event.trigger)
     if (!trigger) return false
-    const payload = decodeEjson(JSON.parse(event.payload)) as unknown
+    const payload = decodeEjson(JSON.parse(event.payload))
     try {
       await functions.call({
         name: trigger.functionName,
@@ -176,7 +176,10 @@ export const createTriggerRunner = async (
     feedMoved = false
     for (const trigger of pump ? database : []) {
       const filter = filters.get(trigger.name) as EventFilter
-      while (!closed && (await pumpDatabaseTrigger(store, feed, trigger, filter, positions))) {
+      while (
+        !closed &&
+        (await pumpDatabaseTrigger(store, feed, { trigger, filter, known: positions }))
+      ) {
         // More than one page waited (or another process moved the cursor): pump again.
       }
     }
@@ -287,8 +290,8 @@ export const createTriggerRunner = async (
     timers.push(
       setInterval(
         () => {
-          renewLeases(store, [...held], holder, options.leaseSeconds).catch((error: unknown) =>
-            logger.warn({ err: error }, 'triggers: could not renew leases'),
+          renewLeases(store, [...held], { holder, leaseSeconds: options.leaseSeconds }).catch(
+            (error: unknown) => logger.warn({ err: error }, 'triggers: could not renew leases'),
           )
         },
         (options.leaseSeconds * 1000) / 3,

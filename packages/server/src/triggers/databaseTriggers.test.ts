@@ -88,7 +88,7 @@ describe.each(testStores())('database triggers on $kind', (storeKind) => {
         legacy: recordingFunction('legacy'),
       },
     })
-    remove = app.remove
+    remove = () => app.remove()
     server = await startTestServer({ appDir: app.dir, storeKind })
   })
   afterAll(async () => {
@@ -153,7 +153,9 @@ describe.each(testStores())('database triggers on $kind', (storeKind) => {
     await coll('items').deleteOne({ _id: 'b1' })
     await until(async () => (await received('before')).filter((e) => isB1(e)).length === 3)
     const events = (await received('before')).filter((e) => isB1(e))
-    const byOp = Object.fromEntries(events.map((event) => [event.operationType, event]))
+    const byOp: Record<string, Document | undefined> = Object.fromEntries(
+      events.map((event) => [String(event.operationType), event]),
+    )
     expect(byOp.update).toMatchObject({
       fullDocumentBeforeChange: { _id: 'b1', v: 1 },
       updateDescription: { updatedFields: { v: 2 }, removedFields: [] },

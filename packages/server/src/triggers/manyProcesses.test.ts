@@ -53,7 +53,7 @@ describe.skipIf(!databaseUrl)(
         },
         functions: { work: record('work'), everyMinute: record('everyMinute') },
       })
-      remove = app.remove
+      remove = () => app.remove()
       await mkdir(join(app.dir, 'values'), { recursive: true })
       await writeFile(
         join(app.dir, 'values', 'instance.json'),

@@ -17,7 +17,7 @@ const copyPath = (from: Plain, to: Plain, path: readonly string[]): void => {
     return
   }
   if (!isPlain(value)) return
-  const child = isPlain(to[key]) ? (to[key] as Plain) : {}
+  const child = isPlain(to[key]) ? to[key] : {}
   copyPath(value, child, rest)
   if (Object.keys(child).length > 0) to[key] = child
 }
@@ -27,7 +27,7 @@ const withoutPath = (from: Plain, path: readonly string[]): Plain => {
   if (key === undefined || !Object.hasOwn(from, key)) return from
   const copy = { ...from }
   if (rest.length === 0) delete copy[key]
-  else if (isPlain(copy[key])) copy[key] = withoutPath(copy[key] as Plain, rest)
+  else if (isPlain(copy[key])) copy[key] = withoutPath(copy[key], rest)
   return copy
 }
 

@@ -20,10 +20,14 @@ const PAGE = 500
 export const pumpDatabaseTrigger = async (
   store: Store,
   feed: ChangeFeed,
-  trigger: DatabaseTriggerConfig,
-  filter: EventFilter,
-  known: Map<string, FeedPosition>,
+  pumped: {
+    readonly trigger: DatabaseTriggerConfig
+    readonly filter: EventFilter
+    /** Each cursor as this process last saved it; kept up to date here. */
+    readonly known: Map<string, FeedPosition>
+  },
 ): Promise<boolean> => {
+  const { trigger, filter, known } = pumped
   const name = cursorNameOf(trigger.name)
   // Where this process last left the cursor saves a read; the transaction below checks it.
   const remembered = known.get(name)

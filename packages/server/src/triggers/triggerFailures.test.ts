@@ -75,7 +75,7 @@ describe.each(testStores())('failing trigger functions on $kind', (storeKind) =>
       },
       functions: { strict: picky('strict'), loose: picky('loose'), flaky },
     })
-    remove = app.remove
+    remove = () => app.remove()
     server = await startTestServer({
       appDir: app.dir,
       storeKind,

@@ -115,9 +115,9 @@ export const releaseEvents = async (
 export const renewLeases = async (
   db: Queryable,
   ids: readonly string[],
-  holder: string,
-  leaseSeconds: number,
+  lease: { readonly holder: string; readonly leaseSeconds: number },
 ): Promise<void> => {
+  const { holder, leaseSeconds } = lease
   if (ids.length === 0) return
   await db.query(
     `UPDATE trigger_events SET lease_until = now() + make_interval(secs => $3)

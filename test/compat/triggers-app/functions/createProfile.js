@@ -1,3 +1,4 @@
+/* global context */
 // What three of the twelve real exports do: the user's custom data made by a CREATE trigger.
 exports = async function (authEvent) {
   const profiles = context.services.get('mongodb-atlas').db('app').collection('profiles')

@@ -1,3 +1,4 @@
+/* global context */
 // The DELETE trigger of a real export: the user's data goes with the user.
 exports = async function (authEvent) {
   const db = context.services.get('mongodb-atlas').db('app')
