@@ -11,6 +11,10 @@ import { killAllServers } from './serverProcess'
 import { containerLock } from './scenarios/containerLock'
 import { fairFunctions } from './scenarios/fairFunctions'
 import { databaseOutage, startWhileDown } from './scenarios/databaseOutage'
+import {
+  killDuringTriggersPglite,
+  killDuringTriggersPostgres,
+} from './scenarios/killDuringTriggers'
 import { killDuringWritesPglite, killDuringWritesPostgres } from './scenarios/killDuringWrites'
 import { mixedLoadMemory } from './scenarios/mixedLoadMemory'
 import { terminatedBackends } from './scenarios/terminatedBackends'
@@ -27,6 +31,8 @@ const SCENARIOS: readonly FaultScenario[] = [
   mixedLoadMemory,
   containerLock,
   fairFunctions,
+  killDuringTriggersPglite,
+  killDuringTriggersPostgres,
 ]
 
 interface Outcome {

@@ -5,6 +5,7 @@ import { depsCommand } from './cli/depsCommand'
 import { initCommand } from './cli/initCommand'
 import { keysCommand } from './cli/keysCommand'
 import { startCommand } from './cli/startCommand'
+import { triggersCommand } from './cli/triggersCommand'
 
 /** Every command, in the order the help text lists them. Add a command: a file in cli/, a line here. */
 const COMMANDS: readonly CliCommand[] = [
@@ -13,6 +14,7 @@ const COMMANDS: readonly CliCommand[] = [
   checkCommand,
   keysCommand,
   depsCommand,
+  triggersCommand,
 ]
 
 const usage = (): string =>

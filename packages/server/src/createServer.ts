@@ -45,6 +45,7 @@ import { oauthRoutes } from './routes/oauthRoutes'
 import { sessionRoutes } from './routes/sessionRoutes'
 import { userpassRoutes } from './routes/userpassRoutes'
 import type { ServerContext, ServerSettings } from './ServerContext'
+import { createTriggerRunner, type TriggerOptions } from './triggers/createTriggerRunner'
 import type { Store } from './store/Store'
 
 export interface CreateServerOptions {
@@ -142,6 +143,12 @@ export interface CreateServerOptions {
    * (256 MB), workers, and concurrent calls in all (200) and per user (10).
    */
   readonly functionLimits?: Partial<FunctionLimits>
+  /**
+   * How the app's triggers (`triggers/`) are delivered: attempts before an event is parked as
+   * failed (5), the first retry's wait (1 s, doubling), the lease a process holds on an event (30
+   * s), functions run at once (16). `false`: this process runs no triggers (another does).
+   */
+  readonly triggers?: Partial<TriggerOptions> | false
 }
 
 /** A running server's handler: a web-standard `fetch`, and `close` to release what it holds. */
@@ -353,6 +360,18 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
   )
   hono.onError(handleError(logger))
 
+  const triggers =
+    options.triggers === false || app.triggers.length === 0
+      ? null
+      : await createTriggerRunner({
+          store,
+          feed,
+          functions,
+          logger,
+          triggers: app.triggers,
+          options: options.triggers ?? {},
+        })
+
   const cleanup = () =>
     cleanupExpired(store, clock).catch((error: unknown) =>
       logger.warn({ err: error }, 'cleaning up expired sessions failed; will retry'),
@@ -378,6 +397,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
     close: async () => {
       clearInterval(cleanupTimer)
       clearInterval(pruneTimer)
+      await triggers?.close()
       await feed.close()
       await functions.close()
     },

@@ -1,6 +1,7 @@
 import type { DataSource } from '../collection/CollectionRules'
 import type { RuleExpression } from '../collection/ruleExpression'
 import type { AppEnvironment } from './loadEnvironment'
+import type { TriggerConfig } from './loadTriggers'
 import type { ValueDefinition } from './loadValues'
 
 /** One entry of a provider's `metadata_fields`: a claim copied into the user's profile data. */
@@ -157,6 +158,8 @@ export interface AppConfig {
   readonly environment: AppEnvironment
   /** HTTPS endpoints and incoming webhooks. */
   readonly endpoints: readonly EndpointConfig[]
+  /** `triggers/*.json`: database, authentication and scheduled triggers (disabled ones too). */
+  readonly triggers: readonly TriggerConfig[]
   /** What the app folder holds that this server does not run, summed up at start-up. */
   readonly ignored: readonly IgnoredFeature[]
   /**

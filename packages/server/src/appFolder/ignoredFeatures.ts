@@ -52,12 +52,6 @@ export const ignoredFeatures = async (dir: string): Promise<IgnoredFeature[]> =>
     note: 'synced realms cannot connect',
   })
   add({
-    feature: 'triggers',
-    where: 'triggers/',
-    count: await enabledEntries(join(dir, 'triggers')),
-    note: 'they never fire; their functions still load and can be called',
-  })
-  add({
     feature: 'GraphQL custom resolvers',
     where: 'graphql/custom_resolvers/',
     count: (await jsonFiles(join(dir, 'graphql', 'custom_resolvers'))).length,

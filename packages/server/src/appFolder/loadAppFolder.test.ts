@@ -147,9 +147,6 @@ describe('loadAppFolder', () => {
     const dir = await appFolder({
       'realm_config.json': '{"app_id":"a"}',
       'sync/config.json': '{"type":"flexible","state":"enabled"}',
-      'triggers/t.json': '{"name":"t","type":"DATABASE"}',
-      'triggers/u.json': '{"name":"u","type":"SCHEDULED"}',
-      'triggers/off.json': '{"name":"off","type":"DATABASE","disabled":true}',
       'graphql/config.json': '{"use_natural_pluralization":true}',
       'graphql/custom_resolvers/r.json': '{}',
       'hosting/config.json': '{"enabled":true}',
@@ -163,7 +160,6 @@ describe('loadAppFolder', () => {
     const app = await loadAppFolder(dir)
     expect(app.ignored.map(({ feature, where, count }) => [feature, where, count])).toEqual([
       ['Device Sync', 'sync/config.json', 1],
-      ['triggers', 'triggers/', 2],
       ['GraphQL custom resolvers', 'graphql/custom_resolvers/', 1],
       ['static hosting', 'hosting/', 1],
       ['third-party services (legacy)', 'services/', 1],
@@ -178,7 +174,6 @@ describe('loadAppFolder', () => {
     const dir = await appFolder({
       'realm_config.json': '{"app_id":"a"}',
       'sync/config.json': '{"type":"flexible","state":"disabled"}',
-      'triggers/off.json': '{"name":"off","disabled":true}',
       'graphql/config.json': '{"use_natural_pluralization":true}',
       'hosting/config.json': '{"enabled":false}',
       'http_endpoints/config.json': '[]',

@@ -12,7 +12,9 @@ import { loadFunctionDependencies } from './loadFunctionDependencies'
 import { loadFunctions } from './loadFunctions'
 import { loadProviders } from './loadProviders'
 import { createLoadReport, loadPart, type LoadReport } from './LoadReport'
+import { loadTriggers } from './loadTriggers'
 import { loadValues } from './loadValues'
+import { parseCron } from '../triggers/parseCron'
 import { AppFolderError, readJsonFile } from './readJsonFile'
 
 /** How to load an app folder. */
@@ -87,6 +89,15 @@ const withExtraFunctions = (
   return all
 }
 
+/** Refuses a scheduled trigger whose cron expression cannot run. */
+const checkSchedule = (schedule: string, where: string): void => {
+  try {
+    parseCron(schedule)
+  } catch (error) {
+    throw new AppFolderError(`${where}: ${(error as Error).message}.`)
+  }
+}
+
 const load = async (
   dir: string,
   options: LoadAppFolderOptions,
@@ -154,6 +165,7 @@ const load = async (
     dataSources: await loadDataSources(dir, report),
     environment,
     endpoints: loaded.endpoints,
+    triggers: await loadPart(report, () => loadTriggers(dir, functions, checkSchedule), []),
     ignored: report.ignored,
     warnings,
   }
@@ -162,9 +174,9 @@ const load = async (
 /**
  * Loads an App Services app folder (the layout App Services exports): `realm_config.json` or
  * `root_config.json` (and `.mdb/meta.json`), `auth/providers.json`, `auth/custom_user_data.json`,
- * `functions/`, `values/`, `environments/`, `data_sources/`, `https_endpoints/` and
- * `http_endpoints/`. A malformed file, or a rule or guard this server cannot evaluate, throws an
- * `AppFolderError` naming it; parts it does not run (sync, triggers...) are summed up in `ignored`.
+ * `functions/`, `values/`, `environments/`, `data_sources/`, `https_endpoints/`,
+ * `http_endpoints/` and `triggers/`. A malformed file, or a rule or guard this server cannot evaluate, throws an
+ * `AppFolderError` naming it; parts it does not run (sync, GraphQL...) are summed up in `ignored`.
  */
 export const loadAppFolder = (
   dir: string,

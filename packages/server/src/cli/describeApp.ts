@@ -69,6 +69,14 @@ export const describeApp = (app: AppConfig): [label: string, lines: string[]][] 
         : 'off',
     ],
   ])
+  rows.push([
+    'triggers',
+    app.triggers.length > 0
+      ? app.triggers.map(
+          (t) => `${t.name}: ${t.type} -> ${t.functionName}${t.disabled ? ' (disabled)' : ''}`,
+        )
+      : ['none'],
+  ])
   const values = [...app.values.values()]
   rows.push([
     'values',

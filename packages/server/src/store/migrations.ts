@@ -359,4 +359,134 @@ export const migrations: readonly Migration[] = [
       UPDATE users SET last_login_at = created_at;
     `,
   },
+  {
+    version: 150,
+    name: 'triggers',
+    sql: /* sql */ `
+      -- The app's triggers as the running servers loaded them (triggers/registerTriggers.ts):
+      -- what the authentication-event functions below fan out to, in the user's transaction.
+      CREATE TABLE trigger_registry (
+        name text PRIMARY KEY,
+        type text NOT NULL,
+        operation_types text[] NOT NULL DEFAULT '{}',
+        providers text[] NOT NULL DEFAULT '{}',
+        enabled boolean NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+
+      -- Events waiting for their trigger's function, one row per (trigger, event). Database
+      -- events are copied here from the change feed in feed order (triggers/pumpDatabaseTrigger.ts),
+      -- authentication events by the functions below. A row stays until its function succeeded
+      -- (then it is deleted) or is skipped; 'failed' rows are parked until retried or skipped.
+      -- lease_until/leased_by: the process delivering it, and until when (claimTriggerEvents.ts).
+      CREATE TABLE trigger_events (
+        id bigserial PRIMARY KEY,
+        trigger text NOT NULL,
+        payload text NOT NULL,
+        state text NOT NULL DEFAULT 'pending',
+        attempts integer NOT NULL DEFAULT 0,
+        next_at timestamptz NOT NULL DEFAULT now(),
+        lease_until timestamptz,
+        leased_by text,
+        last_error text,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX trigger_events_trigger ON trigger_events (trigger, id);
+
+      -- Scheduled triggers: the last tick run, claimed by one process per tick.
+      CREATE TABLE trigger_ticks (
+        name text PRIMARY KEY,
+        last_tick timestamptz NOT NULL
+      );
+
+      -- The functions keep the schema they were made in (SET search_path FROM CURRENT): an
+      -- operator's plain SQL DELETE FROM users, from any search_path, still queues its event.
+
+      -- The user object of App Services' authentication events.
+      CREATE FUNCTION trigger_auth_user(uid text, utype text, udata jsonb) RETURNS jsonb
+      LANGUAGE sql STABLE SET search_path FROM CURRENT AS $fn$
+        SELECT jsonb_build_object(
+          'id', uid, 'type', utype, 'data', udata,
+          'identities', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('id', i.id, 'provider_type', i.provider_type)
+                             ORDER BY i.created_at, i.id)
+              FROM identities i WHERE i.user_id = uid), '[]'::jsonb))
+      $fn$;
+
+      -- Queues one authentication event for every enabled AUTHENTICATION trigger that listens
+      -- for it: in the transaction that created, logged in or deleted the user.
+      CREATE FUNCTION trigger_auth_event(p_op text, p_providers text[], p_user jsonb) RETURNS void
+      LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+      BEGIN
+        INSERT INTO trigger_events (trigger, payload)
+        SELECT r.name, jsonb_build_object(
+                 'operationType', p_op,
+                 'providers', to_jsonb(p_providers),
+                 'user', p_user,
+                 'time', jsonb_build_object('$date', jsonb_build_object('$numberLong',
+                   floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint::text)))::text
+          FROM trigger_registry r
+         WHERE r.type = 'AUTHENTICATION' AND r.enabled
+           AND p_op = ANY (r.operation_types) AND r.providers && p_providers;
+        -- Wakes the servers' trigger runners (they listen on the change feed's channel) at commit.
+        IF FOUND THEN
+          PERFORM pg_notify(change_feed_channel(current_schema()), '');
+        END IF;
+      END
+      $fn$;
+
+      -- CREATE: at commit (deferred), when the new user's first identity exists too.
+      CREATE FUNCTION trigger_auth_on_create() RETURNS trigger LANGUAGE plpgsql
+      SET search_path FROM CURRENT AS $fn$
+      DECLARE u users%ROWTYPE;
+      BEGIN
+        SELECT * INTO u FROM users WHERE id = NEW.id;
+        IF FOUND AND EXISTS (SELECT 1 FROM trigger_registry WHERE type = 'AUTHENTICATION' AND enabled) THEN
+          PERFORM trigger_auth_event('CREATE',
+            ARRAY(SELECT DISTINCT provider_type FROM identities WHERE user_id = u.id),
+            trigger_auth_user(u.id, u.type, u.data));
+        END IF;
+        RETURN NULL;
+      END
+      $fn$;
+      CREATE CONSTRAINT TRIGGER users_auth_create AFTER INSERT ON users
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION trigger_auth_on_create();
+
+      -- LOGIN: every login opens a session (auth/completeLogin.ts), with the identity it used.
+      CREATE FUNCTION trigger_auth_on_login() RETURNS trigger LANGUAGE plpgsql
+      SET search_path FROM CURRENT AS $fn$
+      DECLARE u users%ROWTYPE;
+      BEGIN
+        IF EXISTS (SELECT 1 FROM trigger_registry WHERE type = 'AUTHENTICATION' AND enabled) THEN
+          SELECT * INTO u FROM users WHERE id = NEW.user_id;
+          IF FOUND THEN
+            PERFORM trigger_auth_event('LOGIN',
+              CASE WHEN NEW.identity_id IS NULL
+                THEN ARRAY(SELECT DISTINCT provider_type FROM identities WHERE user_id = u.id)
+                ELSE ARRAY(SELECT provider_type FROM identities WHERE id = NEW.identity_id) END,
+              trigger_auth_user(u.id, u.type, u.data));
+          END IF;
+        END IF;
+        RETURN NULL;
+      END
+      $fn$;
+      CREATE TRIGGER sessions_auth_login AFTER INSERT ON sessions
+        FOR EACH ROW EXECUTE FUNCTION trigger_auth_on_login();
+
+      -- DELETE: before the row goes, while its identities (deleted by cascade) are still there.
+      CREATE FUNCTION trigger_auth_on_delete() RETURNS trigger LANGUAGE plpgsql
+      SET search_path FROM CURRENT AS $fn$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM trigger_registry WHERE type = 'AUTHENTICATION' AND enabled) THEN
+          PERFORM trigger_auth_event('DELETE',
+            ARRAY(SELECT DISTINCT provider_type FROM identities WHERE user_id = OLD.id),
+            trigger_auth_user(OLD.id, OLD.type, OLD.data));
+        END IF;
+        RETURN OLD;
+      END
+      $fn$;
+      CREATE TRIGGER users_auth_delete BEFORE DELETE ON users
+        FOR EACH ROW EXECUTE FUNCTION trigger_auth_on_delete();
+    `,
+  },
 ]
