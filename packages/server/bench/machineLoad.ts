@@ -16,7 +16,10 @@ const times = () =>
   cpus().reduce(
     (sum, cpu) => {
       const { user, nice, sys, irq, idle } = cpu.times
-      return { busy: sum.busy + user + nice + sys + irq, total: sum.total + user + nice + sys + irq + idle }
+      return {
+        busy: sum.busy + user + nice + sys + irq,
+        total: sum.total + user + nice + sys + irq + idle,
+      }
     },
     { busy: 0, total: 0 },
   )

@@ -290,25 +290,25 @@ export const pgliteStore = (durability: 'sync' | 'relaxed'): StoreUnderTest => (
 
 // Both durabilities in one run, so their ratio is measured on the same machine at the same time.
 export const postgresStore = (databaseUrl: string): StoreUnderTest => ({
-    kind: 'postgres',
-    async setup() {
-      const schema = `bench_${randomBytes(4).toString('hex')}`
-      const admin = new pg.Client({ connectionString: databaseUrl })
-      await admin.connect()
-      await admin.query(`CREATE SCHEMA ${schema}`)
-      await admin.end()
-      return {
-        flags: ['--database-url', databaseUrl, '--database-schema', schema],
-        floorStore: { databaseUrl, schema },
-        async cleanup() {
-          const client = new pg.Client({ connectionString: databaseUrl })
-          await client.connect()
-          await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-          await client.end()
-        },
-      }
-    },
-  })
+  kind: 'postgres',
+  async setup() {
+    const schema = `bench_${randomBytes(4).toString('hex')}`
+    const admin = new pg.Client({ connectionString: databaseUrl })
+    await admin.connect()
+    await admin.query(`CREATE SCHEMA ${schema}`)
+    await admin.end()
+    return {
+      flags: ['--database-url', databaseUrl, '--database-schema', schema],
+      floorStore: { databaseUrl, schema },
+      async cleanup() {
+        const client = new pg.Client({ connectionString: databaseUrl })
+        await client.connect()
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+        await client.end()
+      },
+    }
+  },
+})
 
 /** The demo app's custom-data collection, where `--users` puts its documents. */
 export const SEED_WHERE = {
@@ -323,7 +323,10 @@ export const startOurs = async (store: StoreUnderTest, appDir: string) => {
   if (SEED_USERS > 0) {
     const seeding = await openStore(
       store.kind === 'postgres'
-        ? { databaseUrl: floorStore.databaseUrl, schema: flags[flags.indexOf('--database-schema') + 1] }
+        ? {
+            databaseUrl: floorStore.databaseUrl,
+            schema: flags[flags.indexOf('--database-schema') + 1],
+          }
         : { dataDir: flags[flags.indexOf('--data') + 1], durability: floorStore.durability },
     )
     try {

@@ -17,10 +17,15 @@ export const seedUsers = async (
     [count],
   )
   await store.query(
-    `INSERT INTO sessions (id, user_id, device_id, refresh_token_hash, created_at, expires_at)
-       SELECT 'seed-' || g, 'seed-' || g, '000000000000000000000000', md5('seed-' || g), now(),
+    `INSERT INTO sessions (id, user_id, device_id, created_at, last_used_at, expires_at)
+       SELECT 'seed-' || g, 'seed-' || g, '000000000000000000000000', now(), now(),
               now() + interval '30 days'
          FROM generate_series(1, $1::int) g`,
+    [count],
+  )
+  await store.query(
+    `INSERT INTO refresh_tokens (hash, session_id, created_at)
+       SELECT md5('seed-' || g), 'seed-' || g, now() FROM generate_series(1, $1::int) g`,
     [count],
   )
   await store.query(

@@ -67,7 +67,10 @@ export const startPeer = async (databaseUrl: string): Promise<Peer> => {
   const signUp = async () => {
     const email = `peer-${process.pid}-${++seq}@example.com`
     const response = await post('/api/auth/sign-up/email', { email, password, name: 'bench' })
-    const cookie = response.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ')
+    const cookie = response.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0])
+      .join('; ')
     return { email, cookie }
   }
   const users = (count: number) => Promise.all(Array.from({ length: count }, signUp))
