@@ -56,7 +56,7 @@ export const compareWithPeer = async (): Promise<void> => {
           const scenario = scenarios.find((candidate) => candidate.name === pair.ours)
           if (!scenario?.prepare) throw new Error(`no scenario ${pair.ours}`)
           const requests = await scenario.prepare(target)
-          results.set(pair.ours, await run(url, requests, `${store.kind} ${pair.ours}`))
+          results.set(pair.ours, await run(url, requests, `${store.kind} ${pair.ours}`, child.pid))
         }
       } finally {
         await stopCli(child)
@@ -77,7 +77,7 @@ export const compareWithPeer = async (): Promise<void> => {
       bare: () => Promise.resolve(peer.bare()),
     }
     for (const [name, prepare] of Object.entries(prepared)) {
-      peerResults.set(name, await run(peer.url, await prepare(), `Better Auth ${name}`))
+      peerResults.set(name, await run(peer.url, await prepare(), `Better Auth ${name}`, peer.pid))
     }
   } finally {
     await peer.stop()

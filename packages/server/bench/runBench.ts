@@ -151,8 +151,9 @@ export const run = async (
   url: string,
   requests: readonly BenchRequest[],
   label = '',
+  serverPid?: number,
 ): Promise<Measured> => {
-  const load = await sampleLoad()
+  const load = await sampleLoad(serverPid === undefined ? [] : [serverPid])
   const noise = load.busy > MAX_LOAD
   console.log(
     `  load before ${label || url}: ${describeLoad(load)}${noise ? ` (above --max-load ${MAX_LOAD}: noise)` : ''}`,
@@ -270,6 +271,8 @@ export interface StoreUnderTest {
   setup(): Promise<{
     flags: string[]
     floorStore: StoreOptions
+    /** The server's own store, for `--users` to seed before it starts. */
+    serverStore: StoreOptions
     cleanup: () => Promise<void>
   }>
 }
@@ -283,6 +286,7 @@ export const pgliteStore = (durability: 'sync' | 'relaxed'): StoreUnderTest => (
     return {
       flags: ['--data', join(root, 'server'), '--durability', durability],
       floorStore: { dataDir: join(root, 'floor'), durability },
+      serverStore: { dataDir: join(root, 'server'), durability },
       cleanup: () => rm(root, { recursive: true, force: true }),
     }
   },
@@ -300,6 +304,7 @@ export const postgresStore = (databaseUrl: string): StoreUnderTest => ({
     return {
       flags: ['--database-url', databaseUrl, '--database-schema', schema],
       floorStore: { databaseUrl, schema },
+      serverStore: { databaseUrl, schema },
       async cleanup() {
         const client = new pg.Client({ connectionString: databaseUrl })
         await client.connect()
@@ -319,16 +324,9 @@ export const SEED_WHERE = {
 
 /** Starts the CLI on `store` (seeded with `SEED_USERS` first), answers it and its cleanup. */
 export const startOurs = async (store: StoreUnderTest, appDir: string) => {
-  const { flags, floorStore, cleanup } = await store.setup()
+  const { flags, floorStore, serverStore, cleanup } = await store.setup()
   if (SEED_USERS > 0) {
-    const seeding = await openStore(
-      store.kind === 'postgres'
-        ? {
-            databaseUrl: floorStore.databaseUrl,
-            schema: flags[flags.indexOf('--database-schema') + 1],
-          }
-        : { dataDir: flags[flags.indexOf('--data') + 1], durability: floorStore.durability },
-    )
+    const seeding = await openStore(serverStore)
     try {
       await seedUsers(seeding, SEED_USERS, SEED_WHERE)
     } finally {
@@ -374,7 +372,7 @@ const main = async () => {
           rows.push({
             name: scenario.name,
             unit: scenario.unit,
-            ...(await run(url, requests, scenario.name)),
+            ...(await run(url, requests, scenario.name, child.pid)),
           })
         }
       } finally {

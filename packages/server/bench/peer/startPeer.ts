@@ -10,6 +10,8 @@ const serverPackage = fileURLToPath(new URL('../../', import.meta.url))
 /** The running Better Auth server, and the requests of each compared scenario against it. */
 export interface Peer {
   readonly url: string
+  /** Its process, whose CPU time the machine-load sample leaves out. */
+  readonly pid: number | undefined
   /** `GET /api/auth/get-session` with a session cookie: reading the user and its fields. */
   readSession(): Promise<readonly BenchRequest[]>
   /** `POST /api/auth/update-user` of an additional field, alternating two values. */
@@ -76,6 +78,7 @@ export const startPeer = async (databaseUrl: string): Promise<Peer> => {
   const users = (count: number) => Promise.all(Array.from({ length: count }, signUp))
   return {
     url,
+    pid: child.pid,
     async readSession() {
       return (await users(16)).map(({ cookie }) => ({
         method: 'GET' as const,
