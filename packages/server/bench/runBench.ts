@@ -6,6 +6,9 @@
 // Flags (after `pnpm bench:server`):
 //   --compare        the peer comparison instead (bench/compareWithPeer.ts): ours on PostgreSQL
 //                    and PGlite against Better Auth on the same PostgreSQL, with ratios.
+//   --baseline DIR   with --compare: also run the server of another checkout (its root, e.g. an
+//                    export of main), interleaved round by round with this one: before/after.
+//   --footprint      the embedded default's start time and idle RSS (bench/measureFootprint.ts).
 //   --users N        seed N users (session + custom-data document each) before measuring.
 //   --max-load X     the share of the machine (0-1) other processes may keep busy; above it a
 //                    scenario's numbers are noise and not reported. Default 0.25 (BENCH_MAX_LOAD).
@@ -91,9 +94,12 @@ export const loadScenarios = async (): Promise<BenchScenario[]> => {
   return scenarios.sort((a, b) => (a.order ?? 100) - (b.order ?? 100))
 }
 
-export const startCli = (args: string[]): Promise<{ child: ChildProcess; url: string }> =>
+export const startCli = (
+  args: string[],
+  cli = bin,
+): Promise<{ child: ChildProcess; url: string }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+    const child = spawn(process.execPath, [cli, ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, DATABASE_URL: '' },
     })
@@ -323,28 +329,43 @@ export const SEED_WHERE = {
 }
 
 /** Starts the CLI on `store` (seeded with `SEED_USERS` first), answers it and its cleanup. */
-export const startOurs = async (store: StoreUnderTest, appDir: string) => {
+/**
+ * Starts the CLI on `store` (seeded with `SEED_USERS` first), answers it and its cleanup.
+ * `serverPackage`: another checkout's packages/server (`--baseline`), whose own CLI and
+ * migrations are used, so that it runs as it was.
+ */
+export const startOurs = async (store: StoreUnderTest, appDir: string, serverPackage?: string) => {
   const { flags, floorStore, serverStore, cleanup } = await store.setup()
+  const open: typeof openStore = serverPackage
+    ? (
+        (await import(pathToFileURL(join(serverPackage, 'src/store/openStore.ts')).href)) as {
+          openStore: typeof openStore
+        }
+      ).openStore
+    : openStore
   if (SEED_USERS > 0) {
-    const seeding = await openStore(serverStore)
+    const seeding = await open(serverStore)
     try {
       await seedUsers(seeding, SEED_USERS, SEED_WHERE)
     } finally {
       await seeding.close()
     }
   }
-  const { child, url } = await startCli([
-    'start',
-    '--app',
-    appDir,
-    '--port',
-    '0',
-    ...flags,
-    '--rate-limits',
-    'off',
-    '--log-level',
-    'warn',
-  ])
+  const { child, url } = await startCli(
+    [
+      'start',
+      '--app',
+      appDir,
+      '--port',
+      '0',
+      ...flags,
+      '--rate-limits',
+      'off',
+      '--log-level',
+      'warn',
+    ],
+    serverPackage ? join(serverPackage, 'bin/custom-data-server.js') : bin,
+  )
   return { child, url, floorStore, cleanup }
 }
 
@@ -398,7 +419,9 @@ const main = async () => {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const entry = COMPARE
     ? import('./compareWithPeer').then(({ compareWithPeer }) => compareWithPeer())
-    : main()
+    : process.argv.includes('--footprint')
+      ? import('./measureFootprint').then(({ measureFootprint }) => measureFootprint())
+      : main()
   entry.catch((error: unknown) => {
     console.error(error)
     process.exitCode = 1
