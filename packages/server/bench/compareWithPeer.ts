@@ -131,19 +131,17 @@ export const compareWithPeer = async (): Promise<void> => {
       for (const pair of PAIRS) {
         for (const contender of contenders) {
           const requests = contender.requests.get(pair.label) as readonly BenchRequest[]
-          const measured = await run(
-            contender.url,
-            requests,
-            `${contender.name} ${pair.label}`,
-            contender.pid,
-          )
+          const measured = await run(contender.url, requests, {
+            label: `${contender.name} ${pair.label}`,
+            serverPid: contender.pid,
+          })
           const runs = contender.results.get(pair.label) ?? []
           runs.push(measured)
           contender.results.set(pair.label, runs)
         }
       }
     }
-    const bare = await run(peer.url, peer.bare(), 'bare Hono route', peer.pid)
+    const bare = await run(peer.url, peer.bare(), { label: 'bare Hono route', serverPid: peer.pid })
     // The floor in process: with every server stopped, so it competes with none of them.
     for (const stop of stops.splice(0).reverse()) await stop()
     const floors = new Map<string, number>()

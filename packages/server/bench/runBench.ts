@@ -156,8 +156,7 @@ export const targetFor = (
 export const run = async (
   url: string,
   requests: readonly BenchRequest[],
-  label = '',
-  serverPid?: number,
+  { label = '', serverPid }: { label?: string; serverPid?: number | undefined } = {},
 ): Promise<Measured> => {
   const load = await sampleLoad(serverPid === undefined ? [] : [serverPid])
   const noise = load.busy > MAX_LOAD
@@ -393,7 +392,7 @@ const main = async () => {
           rows.push({
             name: scenario.name,
             unit: scenario.unit,
-            ...(await run(url, requests, scenario.name, child.pid)),
+            ...(await run(url, requests, { label: scenario.name, serverPid: child.pid })),
           })
         }
       } finally {
