@@ -78,6 +78,15 @@ describe.each(testStores())('the statements of a refresh on $kind', (storeKind) 
     expect(prepared.map((row) => row.statement)).toContain(sent[0])
   })
 
+  it("a prepared SELECT * whose table another server's migration changed runs again, with the new columns", async () => {
+    await store.exec('CREATE TABLE widened (a int)')
+    await store.query('INSERT INTO widened VALUES ($1)', [1])
+    expect(await store.query('SELECT * FROM widened')).toEqual([{ a: 1 }])
+    // Another process (a newer server's migration), on a connection of its own.
+    await store.transaction((tx) => tx.exec('ALTER TABLE widened ADD COLUMN b int DEFAULT 2'))
+    expect(await store.query('SELECT * FROM widened')).toEqual([{ a: 1, b: 2 }])
+  })
+
   it('a statement that fails leaves the next one with the same text working (PostgreSQL keeps the name)', async () => {
     await expect(store.query('SELECT 1 / $1::int AS n', [0])).rejects.toThrow(/division by zero/)
     await expect(store.query('SELECT 1 / $1::int AS n', [1])).resolves.toEqual([{ n: 1 }])
