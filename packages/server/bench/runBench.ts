@@ -8,6 +8,8 @@
 //                    and PGlite against Better Auth on the same PostgreSQL, with ratios.
 //   --baseline DIR   with --compare: also run the server of another checkout (its root, e.g. an
 //                    export of main), interleaved round by round with this one: before/after.
+//   --scale          the refresh lookup and the owner's write at 1k and 100k users, in process
+//                    (bench/measureScale.ts; BENCH_SCALE_USERS; with --baseline, before/after).
 //   --footprint      the embedded default's start time and idle RSS (bench/measureFootprint.ts).
 //   --users N        seed N users (session + custom-data document each) before measuring.
 //   --max-load X     the share of the machine (0-1) other processes may keep busy; above it a
@@ -420,7 +422,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     ? import('./compareWithPeer').then(({ compareWithPeer }) => compareWithPeer())
     : process.argv.includes('--footprint')
       ? import('./measureFootprint').then(({ measureFootprint }) => measureFootprint())
-      : main()
+      : process.argv.includes('--scale')
+        ? import('./measureScale').then(({ measureScale }) => measureScale())
+        : main()
   entry.catch((error: unknown) => {
     console.error(error)
     process.exitCode = 1
