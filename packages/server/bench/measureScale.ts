@@ -8,6 +8,13 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import pg from 'pg'
+import type * as Clock from '../src/Clock'
+import type * as Users from '../src/auth/users'
+import type * as Sessions from '../src/auth/sessions'
+import type * as CreateCollection from '../src/collection/createCollection'
+import type * as OwnDocumentAccess from '../src/collection/ownDocumentAccess'
+import type * as UserIdIndex from '../src/collection/userIdIndex'
+import type * as OpenStore from '../src/store/openStore'
 import { compareRates, medianOf, type RateVariant } from './compareRates'
 import { seedUsers } from './seedUsers'
 
@@ -28,19 +35,13 @@ const CUSTOM_DATA = {
 const modulesOf = async (serverSrc: string) => {
   const load = (path: string) => import(pathToFileURL(join(serverSrc, path)).href)
   return {
-    ...((await load('store/openStore.ts')) as typeof import('../src/store/openStore')),
-    ...((await load('auth/users.ts')) as typeof import('../src/auth/users')),
-    ...((await load('auth/sessions.ts')) as typeof import('../src/auth/sessions')),
-    ...((await load(
-      'collection/createCollection.ts',
-    )) as typeof import('../src/collection/createCollection')),
-    ...((await load(
-      'collection/ownDocumentAccess.ts',
-    )) as typeof import('../src/collection/ownDocumentAccess')),
-    ...((await load(
-      'collection/userIdIndex.ts',
-    )) as typeof import('../src/collection/userIdIndex')),
-    ...((await load('Clock.ts')) as typeof import('../src/Clock')),
+    ...((await load('store/openStore.ts')) as typeof OpenStore),
+    ...((await load('auth/users.ts')) as typeof Users),
+    ...((await load('auth/sessions.ts')) as typeof Sessions),
+    ...((await load('collection/createCollection.ts')) as typeof CreateCollection),
+    ...((await load('collection/ownDocumentAccess.ts')) as typeof OwnDocumentAccess),
+    ...((await load('collection/userIdIndex.ts')) as typeof UserIdIndex),
+    ...((await load('Clock.ts')) as typeof Clock),
   }
 }
 
