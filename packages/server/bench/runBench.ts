@@ -2,6 +2,19 @@
 // PostgreSQL when DATABASE_URL is set) it starts the real CLI on a real port, runs every scenario of
 // bench/scenarios/ with autocannon (2 connections per core), then measures the in-process floor:
 // one primary-key read plus one token signature, in a loop. It prints one table per store.
+//
+// Flags (after `pnpm bench:server`):
+//   --compare        the peer comparison instead (bench/compareWithPeer.ts): ours on PostgreSQL
+//                    and PGlite against Better Auth on the same PostgreSQL, with ratios.
+//   --baseline DIR   with --compare: also run the server of another checkout (its root, e.g. an
+//                    export of main), interleaved round by round with this one: before/after.
+//   --scale          the refresh lookup and the owner's write at 1k and 100k users, in process
+//                    (bench/measureScale.ts; BENCH_SCALE_USERS; with --baseline, before/after).
+//   --footprint      the embedded default's start time and idle RSS (bench/measureFootprint.ts).
+//   --users N        seed N users (session + custom-data document each) before measuring.
+//   --max-load X     the share of the machine (0-1) other processes may keep busy; above it a
+//                    scenario's numbers are noise and not reported. Default 0.25 (BENCH_MAX_LOAD).
+//   --allow-noise    report them anyway, marked, with the load they ran at (a shared machine).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
@@ -17,24 +30,41 @@ import { systemClock } from '../src/Clock'
 import { createLogger } from '../src/createLogger'
 import { openStore, type StoreOptions } from '../src/store/openStore'
 import type { BenchFigure, BenchRequest, BenchScenario, BenchTarget } from './BenchScenario'
+import { describeLoad, sampleLoad, type MachineLoad } from './machineLoad'
+import { seedUsers } from './seedUsers'
 
-const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 5)
-const CONNECTIONS = 2 * availableParallelism()
+const flag = (name: string): string | undefined => {
+  const at = process.argv.indexOf(name)
+  return at === -1 ? undefined : process.argv[at + 1]
+}
+export const COMPARE = process.argv.includes('--compare')
+export const ALLOW_NOISE = process.argv.includes('--allow-noise')
+export const MAX_LOAD = Number(flag('--max-load') ?? process.env.BENCH_MAX_LOAD ?? 0.25)
+export const SEED_USERS = Number(flag('--users') ?? process.env.BENCH_USERS ?? 0)
+export const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 5)
+export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 2 * availableParallelism())
 const API = '/api/client/v2.0'
 const bin = fileURLToPath(new URL('../bin/custom-data-server.js', import.meta.url))
 const demoApp = fileURLToPath(new URL('../../../apps/demo/backend', import.meta.url))
 
-interface Row {
-  readonly name: string
-  readonly unit: string
+export interface Measured {
   readonly perSecond: number
   readonly p50: number
   readonly p99: number
   readonly failed: number
+  /** The machine's load just before. */
+  readonly load: MachineLoad
+  /** Other processes kept more of the machine busy than `--max-load`: the figures mean little. */
+  readonly noise: boolean
+}
+
+interface Row extends Measured {
+  readonly name: string
+  readonly unit: string
 }
 
 /** The demo app with email/password added (confirmed at once), so logins can be measured. */
-const benchApp = async (): Promise<string> => {
+export const benchApp = async (): Promise<string> => {
   const dir = await mkdtemp(join(tmpdir(), 'bench-app-'))
   await cp(demoApp, dir, { recursive: true })
   await writeFile(
@@ -51,7 +81,7 @@ const benchApp = async (): Promise<string> => {
   return dir
 }
 
-const loadScenarios = async (): Promise<BenchScenario[]> => {
+export const loadScenarios = async (): Promise<BenchScenario[]> => {
   const folder = fileURLToPath(new URL('./scenarios/', import.meta.url))
   const files = (await readdir(folder)).filter((file) => /\.[cm]?[jt]s$/.test(file)).sort()
   const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim())
@@ -66,9 +96,12 @@ const loadScenarios = async (): Promise<BenchScenario[]> => {
   return scenarios.sort((a, b) => (a.order ?? 100) - (b.order ?? 100))
 }
 
-const startCli = (args: string[]): Promise<{ child: ChildProcess; url: string }> =>
+export const startCli = (
+  args: string[],
+  cli = bin,
+): Promise<{ child: ChildProcess; url: string }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+    const child = spawn(process.execPath, [cli, ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, DATABASE_URL: '' },
     })
@@ -81,13 +114,13 @@ const startCli = (args: string[]): Promise<{ child: ChildProcess; url: string }>
     child.once('exit', (code) => reject(new Error(`server exited ${code} before listening`)))
   })
 
-const stopCli = (child: ChildProcess): Promise<void> =>
+export const stopCli = (child: ChildProcess): Promise<void> =>
   new Promise((resolve) => {
     child.once('exit', () => resolve())
     child.kill('SIGTERM')
   })
 
-const targetFor = (
+export const targetFor = (
   url: string,
   appId: string,
   storeKind: BenchTarget['storeKind'],
@@ -121,7 +154,17 @@ const targetFor = (
   }
 }
 
-const run = async (url: string, requests: readonly BenchRequest[]) => {
+/** Samples the machine, says so, then runs `requests` against `url` for the set duration. */
+export const run = async (
+  url: string,
+  requests: readonly BenchRequest[],
+  { label = '', serverPid }: { label?: string; serverPid?: number | undefined } = {},
+): Promise<Measured> => {
+  const load = await sampleLoad(serverPid === undefined ? [] : [serverPid])
+  const noise = load.busy > MAX_LOAD
+  console.log(
+    `  load before ${label || url}: ${describeLoad(load)}${noise ? ` (above --max-load ${MAX_LOAD}: noise)` : ''}`,
+  )
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -133,15 +176,26 @@ const run = async (url: string, requests: readonly BenchRequest[]) => {
     p50: result.latency.p50,
     p99: result.latency.p99,
     failed: result.non2xx + result.errors + result.timeouts,
+    load,
+    noise,
   }
 }
+
+/** A rate as printed: the number, `noise` instead when it is (unless --allow-noise, then marked). */
+export const rateText = (measured: Pick<Measured, 'perSecond' | 'noise'>, width = 9): string =>
+  (measured.noise
+    ? ALLOW_NOISE
+      ? `${measured.perSecond.toFixed(0)}*`
+      : 'noise'
+    : measured.perSecond.toFixed(0)
+  ).padStart(width)
 
 /**
  * The floor: what one refresh cannot go below, done in process with no HTTP: one primary-key read
  * of a session and one access-token signature, in as many parallel loops as autocannon has
  * connections.
  */
-const measureFloor = async (options: StoreOptions): Promise<number> => {
+export const measureFloor = async (options: StoreOptions): Promise<number> => {
   const store = await openStore(options)
   try {
     const tokens = await createTokenService({
@@ -202,7 +256,7 @@ const printTable = (
   )
   for (const row of rows) {
     console.log(
-      `${row.name.padEnd(20)}${fmt(row.perSecond)}  ${row.unit.padEnd(16)}${fmt(row.p50, 1)}${fmt(row.p99, 1)}${fmt(row.failed)}`,
+      `${row.name.padEnd(20)}${rateText(row)}  ${row.unit.padEnd(16)}${fmt(row.p50, 1)}${fmt(row.p99, 1)}${fmt(row.failed)}  ${describeLoad(row.load)}`,
     )
   }
   console.log(`${'floor (in process)'.padEnd(20)}${fmt(floor)}  ${'reads+signs/s'.padEnd(16)}`)
@@ -216,7 +270,7 @@ const printTable = (
   }
 }
 
-interface StoreUnderTest {
+export interface StoreUnderTest {
   readonly kind: 'pglite' | 'postgres'
   /** The table's title, when it is not the kind alone. */
   readonly label?: string
@@ -224,12 +278,14 @@ interface StoreUnderTest {
   setup(): Promise<{
     flags: string[]
     floorStore: StoreOptions
+    /** The server's own store, for `--users` to seed before it starts. */
+    serverStore: StoreOptions
     cleanup: () => Promise<void>
   }>
 }
 
 /** A PGlite data folder; `sync` (the default) fsyncs each commit, `relaxed` never does. */
-const pgliteStore = (durability: 'sync' | 'relaxed'): StoreUnderTest => ({
+export const pgliteStore = (durability: 'sync' | 'relaxed'): StoreUnderTest => ({
   kind: 'pglite',
   label: `pglite (durability ${durability})`,
   async setup() {
@@ -237,60 +293,97 @@ const pgliteStore = (durability: 'sync' | 'relaxed'): StoreUnderTest => ({
     return {
       flags: ['--data', join(root, 'server'), '--durability', durability],
       floorStore: { dataDir: join(root, 'floor'), durability },
+      serverStore: { dataDir: join(root, 'server'), durability },
       cleanup: () => rm(root, { recursive: true, force: true }),
     }
   },
 })
 
 // Both durabilities in one run, so their ratio is measured on the same machine at the same time.
-const stores: StoreUnderTest[] = [pgliteStore('sync'), pgliteStore('relaxed')]
-const databaseUrl = process.env.DATABASE_URL
-if (databaseUrl) {
-  stores.push({
-    kind: 'postgres',
-    async setup() {
-      const schema = `bench_${randomBytes(4).toString('hex')}`
-      const admin = new pg.Client({ connectionString: databaseUrl })
-      await admin.connect()
-      await admin.query(`CREATE SCHEMA ${schema}`)
-      await admin.end()
-      return {
-        flags: ['--database-url', databaseUrl, '--database-schema', schema],
-        floorStore: { databaseUrl, schema },
-        async cleanup() {
-          const client = new pg.Client({ connectionString: databaseUrl })
-          await client.connect()
-          await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-          await client.end()
-        },
-      }
-    },
-  })
-} else {
-  console.log('notice: DATABASE_URL is not set; PostgreSQL is not measured.')
+export const postgresStore = (databaseUrl: string): StoreUnderTest => ({
+  kind: 'postgres',
+  async setup() {
+    const schema = `bench_${randomBytes(4).toString('hex')}`
+    const admin = new pg.Client({ connectionString: databaseUrl })
+    await admin.connect()
+    await admin.query(`CREATE SCHEMA ${schema}`)
+    await admin.end()
+    return {
+      flags: ['--database-url', databaseUrl, '--database-schema', schema],
+      floorStore: { databaseUrl, schema },
+      serverStore: { databaseUrl, schema },
+      async cleanup() {
+        const client = new pg.Client({ connectionString: databaseUrl })
+        await client.connect()
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+        await client.end()
+      },
+    }
+  },
+})
+
+/** The demo app's custom-data collection, where `--users` puts its documents. */
+export const SEED_WHERE = {
+  db: 'custom-user-data-database',
+  coll: 'custom-user-data',
+  userIdField: 'userId',
 }
 
+/** Starts the CLI on `store` (seeded with `SEED_USERS` first), answers it and its cleanup. */
+/**
+ * Starts the CLI on `store` (seeded with `SEED_USERS` first), answers it and its cleanup.
+ * `serverPackage`: another checkout's packages/server (`--baseline`), whose own CLI and
+ * migrations are used, so that it runs as it was.
+ */
+export const startOurs = async (store: StoreUnderTest, appDir: string, serverPackage?: string) => {
+  const { flags, floorStore, serverStore, cleanup } = await store.setup()
+  const open: typeof openStore = serverPackage
+    ? (
+        (await import(pathToFileURL(join(serverPackage, 'src/store/openStore.ts')).href)) as {
+          openStore: typeof openStore
+        }
+      ).openStore
+    : openStore
+  if (SEED_USERS > 0) {
+    const seeding = await open(serverStore)
+    try {
+      await seedUsers(seeding, SEED_USERS, SEED_WHERE)
+    } finally {
+      await seeding.close()
+    }
+  }
+  const { child, url } = await startCli(
+    [
+      'start',
+      '--app',
+      appDir,
+      '--port',
+      '0',
+      ...flags,
+      '--rate-limits',
+      'off',
+      '--log-level',
+      'warn',
+    ],
+    serverPackage ? join(serverPackage, 'bin/custom-data-server.js') : bin,
+  )
+  return { child, url, floorStore, cleanup }
+}
+
+export const banner = (): string =>
+  `custom-data-server bench: ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, node ${process.version}, ${new Date().toISOString()}, ${CONNECTIONS} connections, ${DURATION_SECONDS} s per scenario, ${SEED_USERS} seeded users, --max-load ${MAX_LOAD}${ALLOW_NOISE ? ' --allow-noise' : ''}`
+
 const main = async () => {
+  const stores: StoreUnderTest[] = [pgliteStore('sync'), pgliteStore('relaxed')]
+  const databaseUrl = process.env.DATABASE_URL
+  if (databaseUrl) stores.push(postgresStore(databaseUrl))
+  else console.log('notice: DATABASE_URL is not set; PostgreSQL is not measured.')
   const scenarios = await loadScenarios()
   const appDir = await benchApp()
-  console.log(
-    `custom-data-server bench: ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, node ${process.version}`,
-  )
+  console.log(banner())
   for (const store of stores) {
-    const { flags, floorStore, cleanup } = await store.setup()
+    const { child, url, floorStore, cleanup } = await startOurs(store, appDir)
     try {
-      const { child, url } = await startCli([
-        'start',
-        '--app',
-        appDir,
-        '--port',
-        '0',
-        ...flags,
-        '--rate-limits',
-        'off',
-        '--log-level',
-        'warn',
-      ])
       const rows: Row[] = []
       const figures: BenchFigure[] = []
       try {
@@ -298,7 +391,11 @@ const main = async () => {
         for (const scenario of scenarios) {
           if (!scenario.prepare) continue
           const requests = await scenario.prepare(target)
-          rows.push({ name: scenario.name, unit: scenario.unit, ...(await run(url, requests)) })
+          rows.push({
+            name: scenario.name,
+            unit: scenario.unit,
+            ...(await run(url, requests, { label: scenario.name, serverPid: child.pid })),
+          })
         }
       } finally {
         await stopCli(child)
@@ -318,4 +415,18 @@ const main = async () => {
   }
 }
 
-await main()
+// Imported by compareWithPeer for its helpers: runs only as the entry point, and not as a
+// top-level await, which compareWithPeer's import of this module would wait on forever.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const entry = COMPARE
+    ? import('./compareWithPeer').then(({ compareWithPeer }) => compareWithPeer())
+    : process.argv.includes('--footprint')
+      ? import('./measureFootprint').then(({ measureFootprint }) => measureFootprint())
+      : process.argv.includes('--scale')
+        ? import('./measureScale').then(({ measureScale }) => measureScale())
+        : main()
+  entry.catch((error: unknown) => {
+    console.error(error)
+    process.exitCode = 1
+  })
+}

@@ -1,5 +1,4 @@
 import { Hono, type MiddlewareHandler } from 'hono'
-import { cors } from 'hono/cors'
 import type { Logger } from 'pino'
 import type { AppConfig } from './appFolder/AppConfig'
 import { applySecrets } from './appFolder/applySecrets'
@@ -33,6 +32,7 @@ import {
   type RateLimitRules,
 } from './http/createRateLimiter'
 import { handleError } from './http/handleError'
+import { corsHeaders } from './http/corsHeaders'
 import { requestLog } from './http/requestLog'
 import { tooLarge } from './http/readRawBody'
 import { ErrorCode, ServiceError } from './errors/ServiceError'
@@ -307,20 +307,18 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
     app.allowedRequestOrigins.length === 0 || app.allowedRequestOrigins.includes(origin)
       ? origin
       : null
-  const apiCors = cors({
+  const apiCors = corsHeaders({
     origin: allowedOrigin,
     allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
     allowHeaders: ['Authorization', 'Content-Type', 'Accept'],
     exposeHeaders: ['X-Refreshed-Access-Token', 'x-baas-location', 'Retry-After', 'X-Request-Id'],
-    credentials: true,
     maxAge: 600,
   })
   // HTTPS endpoints take any method and the headers their callers send (apiKey, a signature...).
-  const endpointCors = cors({
+  const endpointCors = corsHeaders({
     origin: allowedOrigin,
     allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     exposeHeaders: ['Retry-After', 'X-Request-Id'],
-    credentials: true,
     maxAge: 600,
   })
   const corsFor: MiddlewareHandler = (c, next) =>

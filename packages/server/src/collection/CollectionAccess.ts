@@ -16,6 +16,14 @@ export interface CollectionAccess {
   /** Conditions added to every filter (App Services "filters"); undefined for none. */
   queryFilter(): Decision<Document | undefined>
   /**
+   * Set when every document this caller may read holds one user id, as a string, at `field`
+   * through plain objects (the custom-data owner rule); `userId` undefined: no document. The SQL
+   * narrowing then selects on that equality alone, through the user-id index, instead of also
+   * looking for the id inside arrays (what MongoDB's `{ field: id }` matches, the owner rule
+   * never), which goes through the GIN index (issue 19).
+   */
+  readonly owner?: { readonly field: string; readonly userId: string | undefined }
+  /**
    * The stored document as this caller sees it: the document itself, a copy without the fields
    * it may not read (field-level permissions, filter projections), or null when it may not read
    * the document at all.

@@ -245,7 +245,12 @@ export const createCollection = (options: CollectionOptions): Collection => {
   ): Promise<Row[]> => {
     const full = await withAccessFilter(filter)
     const test = compileFilter(full)
-    const narrowing = narrowFilter(full, { userIdField, firstParam: 3 })
+    const owner = access.owner?.field === userIdField ? access.owner : undefined
+    const narrowing = narrowFilter(full, {
+      userIdField,
+      firstParam: 3,
+      ...(owner ? { ownerId: owner.userId ?? null } : {}),
+    })
     const where = ['db = $1', 'coll = $2', ...narrowing.clauses].join(' AND ')
     const batched = Number.isFinite(wanted)
     const afterParam = `$${3 + narrowing.params.length}`

@@ -16,6 +16,12 @@ export interface NarrowOptions {
   readonly userIdField?: string
   /** The number of the first SQL parameter these clauses may use (`$3` after db and coll). */
   readonly firstParam: number
+  /**
+   * Every matching document holds this user id as a string at `userIdField` (the owner rule,
+   * `CollectionAccess.owner`); null: no document can match. The narrowing is then that one
+   * equality, which the user-id index answers alone, and conditions on the field add nothing.
+   */
+  readonly ownerId?: string | null
 }
 
 // Paths deeper than this are left to mingo: each segment may hold an array, so a path of n
@@ -134,13 +140,20 @@ export const narrowFilter = (filter: Document, options: NarrowOptions): Narrowin
     params.push(value)
     return `$${options.firstParam + params.length - 1}`
   }
+  const { ownerId, userIdField } = options
+  const owned = ownerId !== undefined && userIdField !== undefined
+  if (owned) {
+    clauses.push(
+      ownerId === null ? 'false' : `${userIdExpression(userIdField)} = ${param(ownerId)}`,
+    )
+  }
   const visit = (conditions: Document): void => {
     for (const [key, condition] of Object.entries(conditions)) {
       if (key === '$and' && Array.isArray(condition)) {
         condition.filter(isPlainObject).forEach(visit)
         continue
       }
-      if (key.startsWith('$')) continue
+      if (key.startsWith('$') || (owned && key === userIdField)) continue
       const values = equalityValues(condition)
       if (!values || values.length === 0) continue
       const clause = equalityClause(key, values, options.userIdField)

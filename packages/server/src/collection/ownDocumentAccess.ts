@@ -29,8 +29,8 @@ const fieldOf = (doc: Document, path: string): unknown => {
  * (`{ userId: "%%user.id" }`) would also match an array holding the id, so a user who set their
  * own `userId` to `[me, you]` would make your next `updateOne({ userId: you }, ..., { upsert })`
  * land in their document (the token lookup, `doc #>> '{userId}' = id`, is exact too). The
- * ownership condition doubles as a query filter, so reads and writes narrow through the user-id
- * index instead of scanning the collection.
+ * ownership condition doubles as a query filter, and `owner` tells the SQL narrowing that it is
+ * exact, so reads and writes select through the user-id index alone.
  */
 export const ownDocumentAccess = (options: OwnDocumentAccessOptions): CollectionAccess => {
   const { field, userId, caller } = options
@@ -40,6 +40,7 @@ export const ownDocumentAccess = (options: OwnDocumentAccessOptions): Collection
     name: `the owner rule of ${options.namespace}`,
     // Matches nothing when there is no user: `$in: []` is MongoDB's "never".
     queryFilter: () => (userId === undefined ? { [field]: { $in: [] } } : { [field]: userId }),
+    owner: { field, userId },
     read: (doc) => (owns(doc) ? doc : null),
     canInsert: (doc) => writes && owns(doc),
     canUpdate: (before, after) => writes && owns(before) && owns(after),

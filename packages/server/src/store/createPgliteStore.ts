@@ -34,13 +34,19 @@ const wrap = (db: PGlite | Transaction): Queryable => ({
   },
 })
 
+// PostgreSQL's buffer pool, 128 MB by default, caches pages that PGlite already holds in memory
+// (in memory: its file system is the Node heap) or the operating system caches (a data folder):
+// a smaller one costs few reads and took about 110 MB off the server's idle RSS (issue 19).
+const SMALL_BOX_PARAMS = ['-c', 'shared_buffers=32MB']
+
 const openPglite = async (dataDir: string | undefined, durability: PgliteDurability) => {
-  if (!dataDir) return PGlite.create({})
-  if (durability === 'relaxed') return PGlite.create({ dataDir })
+  const startParams = [...PGlite.defaultStartParams, ...SMALL_BOX_PARAMS]
+  if (!dataDir) return PGlite.create({ startParams })
+  if (durability === 'relaxed') return PGlite.create({ dataDir, startParams })
   const created = !existsSync(join(dataDir, 'PG_VERSION'))
   const db = await PGlite.create({
     fs: new SyncingNodeFS(dataDir),
-    startParams: [...SYNCED_START_PARAMS],
+    startParams: [...SYNCED_START_PARAMS, ...SMALL_BOX_PARAMS],
   })
   if (created) syncTree(dataDir)
   return db

@@ -41,9 +41,59 @@ class TimedClient extends pg.Client {
   }
 }
 
-const wrap = (client: pg.Pool | pg.PoolClient): Queryable => ({
+// How many distinct statement texts a store prepares by name. The server's own queries are a few
+// dozen; the collection API writes its texts from filters (one per shape of filter, values are
+// parameters), so a cap keeps an app with endless shapes from filling every connection with
+// statements: texts beyond it run unnamed, parsed and planned each time, as before.
+const MAX_PREPARED = 500
+
+/**
+ * Names for statement texts, shared by the pool's connections: a named statement is parsed and
+ * planned once per connection and then only bound and executed (the refresh query planned in
+ * 0.25 ms and ran in 0.06 ms when every query was unnamed; named, refreshes ran 1.73 times as
+ * fast in issue 19's experiment). One text always has one name, as pg requires of a connection's statements.
+ */
+const createStatementNames = () => {
+  // '' marks a text that runs unnamed from now on (its plan went stale, see isStalePlan).
+  const names = new Map<string, string>()
+  return {
+    nameOf(sql: string): string | undefined {
+      let name = names.get(sql)
+      if (name === undefined && names.size < MAX_PREPARED) {
+        name = `rcd_${names.size}`
+        names.set(sql, name)
+      }
+      return name || undefined
+    },
+    unname(sql: string): void {
+      names.set(sql, '')
+    },
+  }
+}
+
+// "cached plan must not change result type": a prepared `SELECT *` whose table another server's
+// migration changed. The statement runs again unnamed (outside a transaction, where that is safe),
+// and so from then on: the stale name stays on the connections that prepared it.
+const isStalePlan = (error: unknown): boolean =>
+  (error as { code?: unknown } | null)?.code === '0A000'
+
+const wrap = (
+  client: pg.Pool | pg.PoolClient,
+  names: ReturnType<typeof createStatementNames>,
+  inTransaction: boolean,
+): Queryable => ({
   async query<TRow>(sql: string, params: readonly unknown[] = []) {
-    const result = await client.query(sql, params as unknown[]).catch(rethrowUnavailable)
+    const values = params as unknown[]
+    const name = names.nameOf(sql)
+    const run = (named: boolean) =>
+      client.query(named && name ? { name, text: sql, values } : { text: sql, values })
+    const result = await run(true)
+      .catch((error: unknown) => {
+        if (inTransaction || !name || !isStalePlan(error)) throw error
+        names.unname(sql)
+        return run(false)
+      })
+      .catch(rethrowUnavailable)
     return result.rows as TRow[]
   },
   async exec(sql: string) {
@@ -92,7 +142,8 @@ export const createPostgresStore = async (options: PostgresStoreOptions): Promis
   })
   // An idle client that loses its connection: the pool drops it and opens another when needed.
   pool.on('error', () => {})
-  const root = wrap(pool)
+  const names = createStatementNames()
+  const root = wrap(pool, names, false)
   // Notifications need a connection of their own, opened on the first listen.
   const listener = createPostgresListener({ databaseUrl })
   let closing: Promise<void> | undefined
@@ -111,7 +162,7 @@ export const createPostgresStore = async (options: PostgresStoreOptions): Promis
       client.on('error', onError)
       try {
         await client.query('BEGIN')
-        const result = await fn(wrap(client))
+        const result = await fn(wrap(client, names, true))
         await client.query('COMMIT')
         return result
       } catch (error) {
