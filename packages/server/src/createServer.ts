@@ -20,6 +20,9 @@ import { systemClock, type Clock } from './Clock'
 import { createLogger } from './createLogger'
 import { createCollectionProvider } from './collection/createCollectionProvider'
 import { createChangeFeed, DEFAULT_CHANGE_RETENTION_SECONDS } from './feed/createChangeFeed'
+import { createLiveHub } from './live/createLiveHub'
+import { liveRoutes } from './live/liveRoutes'
+import { liveSettingsOf, type LiveSettings } from './live/LiveSettings'
 import { ensureUserIdIndex } from './collection/userIdIndex'
 import { createFunctionRuntime, type FunctionLimits } from './functions/createFunctionRuntime'
 import { resolveValues } from './functions/resolveValues'
@@ -135,6 +138,12 @@ export interface CreateServerOptions {
   readonly strictSecrets?: boolean
   /** The time limit of a function called by a rule (`%function`), in ms. Default 5,000. */
   readonly ruleFunctionTimeLimitMs?: number
+  /**
+   * Live streams (docs/protocol.md §17.7): streams per user (default 10), heartbeat interval
+   * (15 s), bytes queued for a slow reader before it is cut off (256 KiB); `false` turns the
+   * custom-data stream and `watch()` off.
+   */
+  readonly liveStreams?: Partial<LiveSettings> | false
   /** The function runtime. Default: one built from the app folder. */
   readonly functions?: FunctionRunner
   /**
@@ -195,6 +204,7 @@ const settingsOf = (options: CreateServerOptions): ServerSettings => ({
   passwordMinLength: options.passwordMinLength ?? 8,
   passwordMaxLength: options.passwordMaxLength ?? 256,
   userpassTokenLifetime: options.userpassTokenLifetime ?? 1800,
+  live: liveSettingsOf(options.liveStreams),
 })
 
 /**
@@ -265,6 +275,14 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
       ...(options.functionLimits ? { limits: options.functionLimits } : {}),
     }))
   runtime.current = functions
+  const live = createLiveHub({
+    store,
+    feed,
+    customData: app.customUserData,
+    settings: settings.live,
+    clock,
+    logger,
+  })
   const context: ServerContext = {
     app,
     store,
@@ -272,6 +290,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
     functions,
     collections,
     feed,
+    live,
     clock,
     logger,
     settings,
@@ -343,6 +362,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
   hono.route(API, sessionRoutes(context))
   hono.route(API, apiKeyRoutes(context))
   hono.route(API, functionRoutes(context))
+  hono.route(API, liveRoutes(context))
   if (app.endpoints.length > 0) hono.route('/', endpointRoutes(context))
 
   hono.notFound((c) =>
@@ -378,6 +398,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
     close: async () => {
       clearInterval(cleanupTimer)
       clearInterval(pruneTimer)
+      await live.close()
       await feed.close()
       await functions.close()
     },
