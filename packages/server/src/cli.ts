@@ -4,6 +4,7 @@ import { fail, UsageError } from './cli/cliSupport'
 import { depsCommand } from './cli/depsCommand'
 import { initCommand } from './cli/initCommand'
 import { keysCommand } from './cli/keysCommand'
+import { usersCommand } from './cli/usersCommand'
 import { startCommand } from './cli/startCommand'
 
 /** Every command, in the order the help text lists them. Add a command: a file in cli/, a line here. */
@@ -13,6 +14,7 @@ const COMMANDS: readonly CliCommand[] = [
   checkCommand,
   keysCommand,
   depsCommand,
+  usersCommand,
 ]
 
 const usage = (): string =>

@@ -39,6 +39,7 @@ import { handleError } from './http/handleError'
 import { requestLog } from './http/requestLog'
 import { tooLarge } from './http/readEjsonBody'
 import { ErrorCode, ServiceError } from './errors/ServiceError'
+import { ADMIN_API, adminRoutes } from './admin/adminRoutes'
 import { apiKeyRoutes } from './routes/apiKeyRoutes'
 import { endpointRoutes, isEndpointPath } from './routes/endpointRoutes'
 import { functionRoutes } from './routes/functionRoutes'
@@ -363,6 +364,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
   hono.route(API, apiKeyRoutes(context))
   hono.route(API, functionRoutes(context))
   hono.route(API, liveRoutes(context))
+  hono.route(ADMIN_API, adminRoutes(context))
   if (app.endpoints.length > 0) hono.route('/', endpointRoutes(context))
 
   hono.notFound((c) =>
