@@ -47,7 +47,8 @@ export interface AppConfiguration {
   /**
    * Keep the current user's custom data live: one stream per browser, open while a tab is
    * visible, pushes each change of the user's custom data made anywhere (docs/protocol.md §17.7).
-   * Default: on in browsers, off elsewhere.
+   * Default: as `autoRefresh` (on in browsers, off elsewhere): both keep the custom data fresh
+   * in the background.
    */
   readonly liveCustomData?: boolean
   /**
@@ -147,9 +148,9 @@ export class App {
       link: (userId, credentials) => this.#authenticate(credentials, userId),
     }
     this.emailPasswordAuth = createEmailPasswordAuth(request)
-    if (config.autoRefresh ?? typeof document === 'object')
-      autoRefresh(store, tokens.refreshAccessToken)
-    if (config.liveCustomData ?? typeof document === 'object')
+    const background = config.autoRefresh ?? typeof document === 'object'
+    if (background) autoRefresh(store, tokens.refreshAccessToken)
+    if (config.liveCustomData ?? background)
       liveCustomData({
         store,
         session: tokens,
