@@ -42,6 +42,7 @@ export interface LiveHubOptions {
 
 const READ_LIMIT = 1000
 const RETRY_MS = 1000
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 /**
  * The live streams' hub. One reader follows the change feed for the whole process (PostgreSQL
@@ -261,12 +262,15 @@ export const createLiveHub = (options: LiveHubOptions): LiveHub => {
         watchers.add(entry)
         byNamespace.set(entry.watch.namespace, watchers)
       }
-      const timer = setTimeout(
-        () => end(entry, 'expired'),
-        Math.max(0, entry.expiresAtMs - options.clock.now()),
-      )
-      timer.unref()
-      expiries.set(entry, timer)
+      // setTimeout fires at once past 2^31 - 1 ms: a far expiry is waited for in steps.
+      const arm = (): void => {
+        const left = entry.expiresAtMs - options.clock.now()
+        if (left <= 0) return end(entry, 'expired')
+        const timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS))
+        timer.unref()
+        expiries.set(entry, timer)
+      }
+      arm()
       return () => remove(entry)
     },
     catchUp,
