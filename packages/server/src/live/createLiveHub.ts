@@ -197,10 +197,35 @@ export const createLiveHub = (options: LiveHubOptions): LiveHub => {
     for (const id of sessions) if (!alive.has(id)) endWhere(bySession.get(id))
   }
 
-  const catchUp = async (entry: LiveEntry): Promise<void> => {
-    if (!entry.onCustomData || !entries.has(entry)) return
-    const data = await readAll([entry.userId])
-    if (entries.has(entry)) await entry.onCustomData(data.get(entry.userId))
+  // Streams opening together (a reconnect storm after a restart) are caught up together: one
+  // query per thousand users, not one per stream.
+  let catchingUp: { entries: Set<LiveEntry>; done: Promise<void> } | undefined
+  const catchUpNow = async (waiting: Set<LiveEntry>): Promise<void> => {
+    const live = [...waiting].filter((entry) => entries.has(entry) && entry.onCustomData)
+    const users = [...new Set(live.map((entry) => entry.userId))]
+    for (let i = 0; i < users.length; i += READ_LIMIT) {
+      const data = await readAll(users.slice(i, i + READ_LIMIT))
+      await Promise.all(
+        live
+          .filter((entry) => data.has(entry.userId) && entries.has(entry))
+          .map((entry) => entry.onCustomData!(data.get(entry.userId))),
+      )
+    }
+  }
+  const catchUp = (entry: LiveEntry): Promise<void> => {
+    if (!entry.onCustomData || !customData) return Promise.resolve()
+    if (!catchingUp) {
+      const batch = new Set<LiveEntry>()
+      catchingUp = {
+        entries: batch,
+        done: new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+          catchingUp = undefined
+          return catchUpNow(batch)
+        }),
+      }
+    }
+    catchingUp.entries.add(entry)
+    return catchingUp.done
   }
 
   const start = async (): Promise<void> => {
