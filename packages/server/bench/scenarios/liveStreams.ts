@@ -111,6 +111,9 @@ const run = async (kind: 'pglite' | 'postgres', streams: number): Promise<BenchF
       )
     }
 
+    // Planner statistics for the documents just written, as PostgreSQL's autovacuum would
+    // gather (PGlite has none): without them its plans scan.
+    if (process.env.BENCH_ANALYZE !== '0') await store.exec('ANALYZE')
     const received: { seq: number; at: number }[] = []
     let opened: () => void = () => {}
     const allOpen = new Promise<void>((resolve) => (opened = resolve))
