@@ -47,8 +47,8 @@ export interface AppConfiguration {
   /**
    * Keep the current user's custom data live: one stream per browser, open while a tab is
    * visible, pushes each change of the user's custom data made anywhere (docs/protocol.md §17.7).
-   * Default: as `autoRefresh` (on in browsers, off elsewhere): both keep the custom data fresh
-   * in the background.
+   * Default: on in browsers, unless `autoRefresh` is off (both keep the data fresh in the
+   * background); off elsewhere.
    */
   readonly liveCustomData?: boolean
   /**
@@ -150,7 +150,7 @@ export class App {
     this.emailPasswordAuth = createEmailPasswordAuth(request)
     const background = config.autoRefresh ?? typeof document === 'object'
     if (background) autoRefresh(store, tokens.refreshAccessToken)
-    if (config.liveCustomData ?? background)
+    if (config.liveCustomData ?? (background && typeof document === 'object'))
       liveCustomData({
         store,
         session: tokens,
