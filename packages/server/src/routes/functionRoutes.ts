@@ -11,7 +11,6 @@ import { runAsOf } from '../endpoints/runAsOf'
 import { bearerToken } from '../http/bearerToken'
 import { readEjsonObject } from '../http/readEjsonBody'
 import { ErrorCode, ServiceError } from '../errors/ServiceError'
-import { watchRoute } from '../live/liveRoutes'
 import type { ServerContext } from '../ServerContext'
 
 /**
@@ -39,100 +38,96 @@ const READ_ACTIONS = new Set([
  * fresh access token in `X-Refreshed-Access-Token` (§17.3).
  */
 export const functionRoutes = (ctx: ServerContext): Hono =>
-  new Hono()
-    // realm-web's watch(): a streaming call (docs/protocol.md §17.7).
-    .get('/app/:appId/functions/call', (c) => watchRoute(ctx, c))
-    .post('/app/:appId/functions/call', async (c) => {
-      const claims = await ctx.tokens.verifyAccessToken(bearerToken(c))
-      const body = await readEjsonObject(c, ctx.settings.maxBodyBytes)
-      const { name, arguments: args = [], service } = body
-      if (typeof name !== 'string' || name === '') {
-        throw new ServiceError(ErrorCode.MissingParameter, 'function call needs a "name"')
-      }
-      if (!Array.isArray(args)) {
-        throw new ServiceError(ErrorCode.InvalidParameter, '"arguments" must be an array')
-      }
-      if (service !== undefined && typeof service !== 'string') {
-        throw new ServiceError(ErrorCode.InvalidParameter, '"service" must be a string')
-      }
-      // The caller's profile, in the same query that checks its session is still live.
-      const profile = await queryProfile(ctx.store, {
-        userId: claims.sub,
-        domainId: ctx.app.appId,
-        liveSession: { id: claims.baas_id, now: ctx.clock.now() },
-      })
-      if (!profile) throw invalidSession()
-      const user: FunctionUser = {
-        id: profile.user_id,
-        type: profile.type,
-        data: profile.data,
-        custom_data: (claims.user_data ? decodeEjson(claims.user_data) : {}) as Record<
-          string,
-          unknown
-        >,
-        identities: profile.identities.map(({ id, provider_type }) => ({ id, provider_type })),
-      }
-
-      const customData = ctx.app.customUserData
-      let action: ServiceActionCall | undefined
-      if (service !== undefined) {
-        if (!ctx.collections.services.includes(service)) {
-          throw new ServiceError(ErrorCode.ServiceNotFound, `service not found: '${service}'`)
-        }
-        action = serviceActionCall(name, args)
-      }
-      // The change feed says whether the call changed the caller's document, whichever way it
-      // wrote (a function, a nested one, a service action): mark the moment before the call. A
-      // service action that cannot write that document has nothing to ask.
-      const mark =
-        customData &&
-        ctx.settings.refreshedTokenHeader &&
-        (!action ||
-          (!READ_ACTIONS.has(action.action) &&
-            action.database === customData.databaseName &&
-            action.collection === customData.collectionName))
-          ? await ctx.feed.mark()
-          : undefined
-
-      const request = functionRequestOf(c, {
-        service: service ?? '',
-        action: name,
-        trustedProxies: ctx.settings.trustedProxies,
-      })
-      const result = action
-        ? await runServiceAction(ctx, { service: service as string, call: action, user, request })
-        : await callFunction(ctx, { name, args, user, request })
-
-      if (
-        customData &&
-        mark &&
-        (await ctx.feed.documentChangedSince(mark, {
-          db: customData.databaseName,
-          coll: customData.collectionName,
-          field: customData.userIdField,
-          value: claims.sub,
-        }))
-      ) {
-        // Read-your-writes in one round trip (docs/protocol.md §17.3): when the caller's document
-        // changed, answer with a token that already carries it.
-        const userData = await readCustomData(ctx.store, customData, claims.sub)
-        if (JSON.stringify(userData) !== JSON.stringify(claims.user_data)) {
-          const token = await ctx.tokens.signAccessToken({
-            userId: claims.sub,
-            sessionId: claims.baas_id,
-            deviceId: claims.baas_device_id,
-            userData,
-            isAnonymous: claims.is_anonymous === true,
-            notAfter: claims.exp,
-          })
-          // A token too large for a header (custom data near its cap) is left out: the client
-          // refreshes instead, as against a server without §17.3.
-          if (token.length <= MAX_REFRESHED_TOKEN_HEADER)
-            c.header('X-Refreshed-Access-Token', token)
-        }
-      }
-      return c.json(encodeCanonical(result) as object)
+  new Hono().post('/app/:appId/functions/call', async (c) => {
+    const claims = await ctx.tokens.verifyAccessToken(bearerToken(c))
+    const body = await readEjsonObject(c, ctx.settings.maxBodyBytes)
+    const { name, arguments: args = [], service } = body
+    if (typeof name !== 'string' || name === '') {
+      throw new ServiceError(ErrorCode.MissingParameter, 'function call needs a "name"')
+    }
+    if (!Array.isArray(args)) {
+      throw new ServiceError(ErrorCode.InvalidParameter, '"arguments" must be an array')
+    }
+    if (service !== undefined && typeof service !== 'string') {
+      throw new ServiceError(ErrorCode.InvalidParameter, '"service" must be a string')
+    }
+    // The caller's profile, in the same query that checks its session is still live.
+    const profile = await queryProfile(ctx.store, {
+      userId: claims.sub,
+      domainId: ctx.app.appId,
+      liveSession: { id: claims.baas_id, now: ctx.clock.now() },
     })
+    if (!profile) throw invalidSession()
+    const user: FunctionUser = {
+      id: profile.user_id,
+      type: profile.type,
+      data: profile.data,
+      custom_data: (claims.user_data ? decodeEjson(claims.user_data) : {}) as Record<
+        string,
+        unknown
+      >,
+      identities: profile.identities.map(({ id, provider_type }) => ({ id, provider_type })),
+    }
+
+    const customData = ctx.app.customUserData
+    let action: ServiceActionCall | undefined
+    if (service !== undefined) {
+      if (!ctx.collections.services.includes(service)) {
+        throw new ServiceError(ErrorCode.ServiceNotFound, `service not found: '${service}'`)
+      }
+      action = serviceActionCall(name, args)
+    }
+    // The change feed says whether the call changed the caller's document, whichever way it
+    // wrote (a function, a nested one, a service action): mark the moment before the call. A
+    // service action that cannot write that document has nothing to ask.
+    const mark =
+      customData &&
+      ctx.settings.refreshedTokenHeader &&
+      (!action ||
+        (!READ_ACTIONS.has(action.action) &&
+          action.database === customData.databaseName &&
+          action.collection === customData.collectionName))
+        ? await ctx.feed.mark()
+        : undefined
+
+    const request = functionRequestOf(c, {
+      service: service ?? '',
+      action: name,
+      trustedProxies: ctx.settings.trustedProxies,
+    })
+    const result = action
+      ? await runServiceAction(ctx, { service: service as string, call: action, user, request })
+      : await callFunction(ctx, { name, args, user, request })
+
+    if (
+      customData &&
+      mark &&
+      (await ctx.feed.documentChangedSince(mark, {
+        db: customData.databaseName,
+        coll: customData.collectionName,
+        field: customData.userIdField,
+        value: claims.sub,
+      }))
+    ) {
+      // Read-your-writes in one round trip (docs/protocol.md §17.3): when the caller's document
+      // changed, answer with a token that already carries it.
+      const userData = await readCustomData(ctx.store, customData, claims.sub)
+      if (JSON.stringify(userData) !== JSON.stringify(claims.user_data)) {
+        const token = await ctx.tokens.signAccessToken({
+          userId: claims.sub,
+          sessionId: claims.baas_id,
+          deviceId: claims.baas_device_id,
+          userData,
+          isAnonymous: claims.is_anonymous === true,
+          notAfter: claims.exp,
+        })
+        // A token too large for a header (custom data near its cap) is left out: the client
+        // refreshes instead, as against a server without §17.3.
+        if (token.length <= MAX_REFRESHED_TOKEN_HEADER) c.header('X-Refreshed-Access-Token', token)
+      }
+    }
+    return c.json(encodeCanonical(result) as object)
+  })
 
 interface CallInput {
   readonly name: string
