@@ -7,15 +7,17 @@ import { fileURLToPath } from 'node:url'
 import { getRequestListener } from '@hono/node-server'
 import {
   createLogger,
+  createServerApiKey,
   createServer,
   loadAppFolder,
   openStore,
+  systemClock,
   type StoreOptions,
 } from '@react-custom-data/server'
 import { createServer as createViteServer } from 'vite'
 
 const demoDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const BACKEND_PATHS = ['/api/client/', '/.well-known/', '/health/']
+const BACKEND_PATHS = ['/api/client/', '/api/admin/', '/.well-known/', '/health/']
 
 const databaseUrl = process.env.DATABASE_URL
 const dataDir = resolve(demoDir, '.data')
@@ -28,6 +30,15 @@ const backend = await createServer({
   logger: createLogger((process.env.LOG_LEVEL as 'warn' | undefined) ?? 'warn'),
 })
 const handleBackend = getRequestListener(backend.fetch)
+// A server API key for the admin API, new at each start (only its hash is stored): what
+// `custom-data-server users ... --url` needs while this process holds the PGlite folder.
+await store.query(
+  `DELETE FROM users WHERE type = 'server' AND id IN (SELECT user_id FROM api_keys WHERE name = 'demo-dev')`,
+)
+const { key: adminKey } = await createServerApiKey(store, systemClock, {
+  name: 'demo-dev',
+  providerName: 'api-key',
+})
 
 const vite = await createViteServer({
   root: demoDir,
@@ -57,7 +68,9 @@ await vite.listen()
 const url = vite.resolvedUrls?.local[0] ?? `http://localhost:${vite.config.server.port}/`
 const where = databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${dataDir}`
 process.stdout.write(
-  `\n  Preferences demo: ${url}\n  (backend and app together; data in ${where}; Ctrl-C stops both)\n\n`,
+  `\n  Preferences demo: ${url}\n  (backend and app together; data in ${where}; Ctrl-C stops both)\n\n` +
+    `  Change a signed-in user's theme from outside the app (every open tab follows at once):\n` +
+    `  SERVER_API_KEY=${adminKey} node packages/server/bin/custom-data-server.js users set-data <user id> '{"theme":"dark"}' --url ${url}\n\n`,
 )
 
 let stopping = false

@@ -20,7 +20,7 @@ export function TokenDetails(): ReactNode {
   // The user's language and time zone format the times.
   const { data: settings = {}, dataUpdatedAt } = usePreferences()
   if (!token) return null
-  const { iat, exp } = decodeJwtPayload(token)
+  const { iat, exp, sub } = decodeJwtPayload(token)
   return (
     <section className="card details" aria-labelledby="token-details-title">
       <h2 id="token-details-title">Where this data came from</h2>
@@ -29,6 +29,11 @@ export function TokenDetails(): ReactNode {
         costs no request. The server puts your document in every token it issues.
       </p>
       <dl className="summary">
+        {/* What `custom-data-server users set-data <user id> ...` needs (README). */}
+        <dt>User id</dt>
+        <dd data-testid="user-id">
+          <code>{sub}</code>
+        </dd>
         <dt>Token issued at</dt>
         <dd data-testid="issued-at">{formatDateTime(iat * 1000, settings)}</dd>
         <dt>Expires in</dt>

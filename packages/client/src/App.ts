@@ -3,6 +3,7 @@ import { asString } from './asString'
 import { autoRefresh } from './autoRefresh'
 import { createTokenManager, loggedOut } from './createTokenManager'
 import { createTransport, type Fetch, type Request } from './createTransport'
+import { liveCustomData } from './liveCustomData'
 import type { Credentials } from './Credentials'
 import { decodeProfile, type ProfileAnswer } from './decodeProfile'
 import { createEmailPasswordAuth, type EmailPasswordAuth } from './EmailPasswordAuth'
@@ -43,6 +44,13 @@ export interface AppConfiguration {
    * Default: on in browsers, off elsewhere (tokens are then refreshed when a request needs one).
    */
   readonly autoRefresh?: boolean
+  /**
+   * Keep the current user's custom data live: one stream per browser, open while a tab is
+   * visible, pushes each change of the user's custom data made anywhere (docs/protocol.md §17.7).
+   * Default: on in browsers, unless `autoRefresh` is off (both keep the data fresh in the
+   * background); off elsewhere.
+   */
+  readonly liveCustomData?: boolean
   /**
    * How credentials with a `redirectUrl` (Google, Apple, Facebook, OpenID Connect) sign in:
    * `popupRedirect` from `@react-custom-data/client/redirect` opens the provider's page in a
@@ -140,8 +148,16 @@ export class App {
       link: (userId, credentials) => this.#authenticate(credentials, userId),
     }
     this.emailPasswordAuth = createEmailPasswordAuth(request)
-    if (config.autoRefresh ?? typeof document === 'object')
-      autoRefresh(store, tokens.refreshAccessToken)
+    const background = config.autoRefresh ?? typeof document === 'object'
+    if (background) autoRefresh(store, tokens.refreshAccessToken)
+    if (config.liveCustomData ?? (background && typeof document === 'object'))
+      liveCustomData({
+        store,
+        session: tokens,
+        request,
+        fetch: config.fetch ?? ((input, init) => fetch(input, init)),
+        prefix,
+      })
   }
 
   /** The most recently logged-in user who is still logged in, or null. */

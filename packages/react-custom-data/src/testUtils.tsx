@@ -72,11 +72,21 @@ export const tokenFromMail = (
   return { token: params.get('token') ?? '', tokenId: params.get('tokenId') ?? '' }
 }
 
-/** A fresh App on memory storage, pointed at a test server. */
+/**
+ * A fresh App on memory storage, pointed at a test server. Live custom data is off unless the
+ * test asks: the tests that count requests count those of the hooks, not the stream's.
+ */
 export const createTestApp = (
   baseUrl: string,
   options: Partial<Omit<AppConfiguration, 'baseUrl'>> = {},
-): App => new App({ id: 'hooks-test', baseUrl, storage: createMemoryStorage(), ...options })
+): App =>
+  new App({
+    id: 'hooks-test',
+    baseUrl,
+    storage: createMemoryStorage(),
+    liveCustomData: false,
+    ...options,
+  })
 
 /** A wrapper for `renderHook`: the given app in an `<AppProvider>` with its own QueryClient. */
 export const providerFor = (

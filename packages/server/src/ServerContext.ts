@@ -9,6 +9,8 @@ import type { ChangeFeed } from './feed/createChangeFeed'
 import type { FunctionRunner } from './functions/FunctionRunner'
 import type { AccountBackoffRules } from './auth/accountBackoff'
 import type { RateLimiter } from './http/createRateLimiter'
+import type { LiveHub } from './live/createLiveHub'
+import type { LiveSettings } from './live/LiveSettings'
 import type { Store } from './store/Store'
 
 /** Server-wide settings with their defaults applied. */
@@ -40,6 +42,8 @@ export interface ServerSettings {
   readonly passwordMaxLength: number
   /** Lifetime of confirmation and reset tokens, in seconds. */
   readonly userpassTokenLifetime: number
+  /** Live streams: the custom-data stream and `watch()` (docs/protocol.md §17.7). */
+  readonly live: LiveSettings
 }
 
 /** What every route handler is built from: the loaded app and the services it runs on. */
@@ -52,6 +56,8 @@ export interface ServerContext {
   readonly collections: CollectionProvider
   /** Every change to a document, in commit order: for triggers, live streams, refreshed tokens. */
   readonly feed: ChangeFeed
+  /** The open live streams of this process (the custom-data stream, `watch()`). */
+  readonly live: LiveHub
   readonly clock: Clock
   readonly logger: Logger
   readonly settings: ServerSettings

@@ -4,6 +4,7 @@ import { fail, UsageError } from './cli/cliSupport'
 import { depsCommand } from './cli/depsCommand'
 import { initCommand } from './cli/initCommand'
 import { keysCommand } from './cli/keysCommand'
+import { usersCommand } from './cli/usersCommand'
 import { startCommand } from './cli/startCommand'
 import { triggersCommand } from './cli/triggersCommand'
 
@@ -15,6 +16,7 @@ const COMMANDS: readonly CliCommand[] = [
   keysCommand,
   depsCommand,
   triggersCommand,
+  usersCommand,
 ]
 
 const usage = (): string =>

@@ -19,6 +19,9 @@ import { systemClock, type Clock } from './Clock'
 import { createLogger } from './createLogger'
 import { createCollectionProvider } from './collection/createCollectionProvider'
 import { createChangeFeed, DEFAULT_CHANGE_RETENTION_SECONDS } from './feed/createChangeFeed'
+import { createLiveHub } from './live/createLiveHub'
+import { liveRoutes } from './live/liveRoutes'
+import { liveSettingsOf, type LiveSettings } from './live/LiveSettings'
 import { ensureUserIdIndex } from './collection/userIdIndex'
 import { createFunctionRuntime, type FunctionLimits } from './functions/createFunctionRuntime'
 import { resolveValues } from './functions/resolveValues'
@@ -36,6 +39,7 @@ import { corsHeaders } from './http/corsHeaders'
 import { requestLog } from './http/requestLog'
 import { tooLarge } from './http/readRawBody'
 import { ErrorCode, ServiceError } from './errors/ServiceError'
+import { ADMIN_API, adminRoutes } from './admin/adminRoutes'
 import { apiKeyRoutes } from './routes/apiKeyRoutes'
 import { endpointRoutes, isEndpointPath } from './routes/endpointRoutes'
 import { functionRoutes } from './routes/functionRoutes'
@@ -136,6 +140,12 @@ export interface CreateServerOptions {
   readonly strictSecrets?: boolean
   /** The time limit of a function called by a rule (`%function`), in ms. Default 5,000. */
   readonly ruleFunctionTimeLimitMs?: number
+  /**
+   * Live streams (docs/protocol.md §17.7): streams per user (default 10), heartbeat interval
+   * (15 s), bytes queued for a slow reader before it is cut off (256 KiB); `false` turns the
+   * custom-data stream and `watch()` off.
+   */
+  readonly liveStreams?: Partial<LiveSettings> | false
   /** The function runtime. Default: one built from the app folder. */
   readonly functions?: FunctionRunner
   /**
@@ -202,6 +212,7 @@ const settingsOf = (options: CreateServerOptions): ServerSettings => ({
   passwordMinLength: options.passwordMinLength ?? 8,
   passwordMaxLength: options.passwordMaxLength ?? 256,
   userpassTokenLifetime: options.userpassTokenLifetime ?? 1800,
+  live: liveSettingsOf(options.liveStreams),
 })
 
 /**
@@ -272,6 +283,14 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
       ...(options.functionLimits ? { limits: options.functionLimits } : {}),
     }))
   runtime.current = functions
+  const live = createLiveHub({
+    store,
+    feed,
+    customData: app.customUserData,
+    settings: settings.live,
+    clock,
+    logger,
+  })
   const context: ServerContext = {
     app,
     store,
@@ -279,6 +298,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
     functions,
     collections,
     feed,
+    live,
     clock,
     logger,
     settings,
@@ -348,6 +368,8 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
   hono.route(API, sessionRoutes(context))
   hono.route(API, apiKeyRoutes(context))
   hono.route(API, functionRoutes(context))
+  hono.route(API, liveRoutes(context))
+  hono.route(ADMIN_API, adminRoutes(context))
   if (app.endpoints.length > 0) hono.route('/', endpointRoutes(context))
 
   hono.notFound((c) =>
@@ -396,6 +418,7 @@ export const createServer = async (options: CreateServerOptions): Promise<Custom
       clearInterval(cleanupTimer)
       clearInterval(pruneTimer)
       await triggers?.close()
+      await live.close()
       await feed.close()
       await functions.close()
     },

@@ -8,6 +8,7 @@ export { createLogger } from './createLogger'
 export { systemClock } from './Clock'
 export { ErrorCode, ServiceError, isServiceError } from './errors/ServiceError'
 export { runCli } from './cli'
+export { createServerApiKey } from './auth/apiKeys'
 
 export type { CreateServerOptions, CustomDataServer } from './createServer'
 export type { StartServerOptions, RunningServer } from './startServer'

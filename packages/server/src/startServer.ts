@@ -220,6 +220,9 @@ export const startServer = async (options: StartServerOptions): Promise<RunningS
     close() {
       closing ??= (async () => {
         draining = true
+        // Live streams never fall idle: end them first (each with its end frame), so the drain
+        // below waits only for ordinary requests.
+        await server.context.live.close()
         // Stop listening without http.Server.close(), which would at once destroy every
         // connection without a parsed request, even those whose request is already on the way.
         const stopped = new Promise<void>((resolve) =>

@@ -38,6 +38,11 @@ export interface CollectionProvider {
   /** Throws `ServiceError` for an unknown service or a collection no rule covers. */
   open(request: CollectionRequest): Collection
   /**
+   * The rules `open` would apply, alone: what a `watch()` checks each change against. Throws as
+   * `open` does.
+   */
+  access(request: CollectionRequest): CollectionAccess
+  /**
    * What rule expressions outside collections (`can_evaluate`) are evaluated against for this
    * caller: `%%user`, `%%values`, `%%environment`, `%%request`, and `%function`.
    */
@@ -92,42 +97,52 @@ export const createCollectionProvider = (
     ...(options.callFunction ? { callFunction: options.callFunction } : {}),
   })
 
+  const accessFor = (request: CollectionRequest): CollectionAccess => {
+    if (!services.includes(request.service)) {
+      throw invalidParameter(`service not found: '${request.service}'`)
+    }
+    const namespace = `${request.db}.${request.coll}`
+    const isCustomData =
+      custom !== null &&
+      request.service === custom.serviceName &&
+      request.db === custom.databaseName &&
+      request.coll === custom.collectionName
+    let access: CollectionAccess = systemAccess
+    if (!request.system) {
+      const rules = rulesFor(request)
+      if (rules) {
+        access = createRuleAccess(rules, ruleContext(request.user, request.request), namespace)
+      } else if (isCustomData && custom) {
+        // Without a rule file, each user reaches their own custom-data document only: readable
+        // through mongoClient, writable by application-auth functions called for them (the
+        // seed's writeCustomUserData is one).
+        access = ownDocumentAccess({
+          field: custom.userIdField,
+          userId: request.user?.id,
+          caller: request.caller,
+          namespace,
+        })
+      } else {
+        throw new ServiceError(
+          ErrorCode.NoMatchingRuleFound,
+          `no rule exists for namespace '${namespace}'`,
+        )
+      }
+    }
+    return access
+  }
+
   return {
     services,
     values,
     ruleContext,
     open(request) {
-      if (!services.includes(request.service)) {
-        throw invalidParameter(`service not found: '${request.service}'`)
-      }
-      const namespace = `${request.db}.${request.coll}`
       const isCustomData =
         custom !== null &&
         request.service === custom.serviceName &&
         request.db === custom.databaseName &&
         request.coll === custom.collectionName
-      let access: CollectionAccess = systemAccess
-      if (!request.system) {
-        const rules = rulesFor(request)
-        if (rules) {
-          access = createRuleAccess(rules, ruleContext(request.user, request.request), namespace)
-        } else if (isCustomData && custom) {
-          // Without a rule file, each user reaches their own custom-data document only: readable
-          // through mongoClient, writable by application-auth functions called for them (the
-          // seed's writeCustomUserData is one).
-          access = ownDocumentAccess({
-            field: custom.userIdField,
-            userId: request.user?.id,
-            caller: request.caller,
-            namespace,
-          })
-        } else {
-          throw new ServiceError(
-            ErrorCode.NoMatchingRuleFound,
-            `no rule exists for namespace '${namespace}'`,
-          )
-        }
-      }
+      const access = accessFor(request)
       return createCollection({
         store,
         db: request.db,
@@ -139,5 +154,6 @@ export const createCollectionProvider = (
           : {}),
       })
     },
+    access: accessFor,
   }
 }

@@ -85,7 +85,9 @@ export const serviceActionCall = (name: string, args: readonly unknown[]): Servi
         defined({ projection: o.projection, sort: o.sort }),
       )
     case 'watch':
-      throw invalid('watch is not supported by this server yet')
+      throw invalid(
+        'watch is a streamed call: GET functions/call?baas_request=... with Accept: text/event-stream (realm-web: collection.watch())',
+      )
     default:
       throw invalid(`unknown service action "${name}"`)
   }

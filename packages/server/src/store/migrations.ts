@@ -490,6 +490,40 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 160,
+    name: 'live streams: a notification when a session ends',
+    sql: /* sql */ `
+      -- Live streams (live/createLiveHub.ts) end the moment their session is logged out, revoked or
+      -- deleted, or their user disabled or deleted, whichever process or plain SQL statement did
+      -- it: these triggers NOTIFY every server process on the schema's channel, at commit.
+      -- The payload names the session ('s:<id>') or the user ('u:<id>').
+      CREATE FUNCTION live_end_channel(schema_name text) RETURNS text
+        LANGUAGE sql IMMUTABLE AS $$ SELECT 'live_end_' || md5(schema_name) $$;
+      CREATE FUNCTION notify_session_end() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'DELETE' THEN
+          PERFORM pg_notify('live_end_' || md5(TG_TABLE_SCHEMA), 's:' || OLD.id);
+        ELSIF NEW.revoked_at IS NOT NULL AND OLD.revoked_at IS NULL THEN
+          PERFORM pg_notify('live_end_' || md5(TG_TABLE_SCHEMA), 's:' || NEW.id);
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER sessions_live_end AFTER UPDATE OF revoked_at OR DELETE ON sessions
+        FOR EACH ROW EXECUTE FUNCTION notify_session_end();
+      CREATE FUNCTION notify_user_end() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'DELETE' THEN
+          PERFORM pg_notify('live_end_' || md5(TG_TABLE_SCHEMA), 'u:' || OLD.id);
+        ELSIF NEW.disabled AND NOT OLD.disabled THEN
+          PERFORM pg_notify('live_end_' || md5(TG_TABLE_SCHEMA), 'u:' || NEW.id);
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER users_live_end AFTER UPDATE OF disabled OR DELETE ON users
+        FOR EACH ROW EXECUTE FUNCTION notify_user_end();
+    `,
+  },
+  {
     version: 170,
     name: 'indexes for the hourly cleanup of ended sessions, used tokens and old login failures',
     sql: /* sql */ `
