@@ -138,6 +138,12 @@ export interface CollectionOptions {
    * write's transaction instead, which serialises the commits of concurrent writers.
    */
   readonly announce?: () => void
+  /**
+   * The writes' depth in a chain of database triggers, recorded with their change events
+   * (`FeedChange.depth`): n + 1 for a trigger function run for an event of depth n. The trigger
+   * runner stops a chain past its limit, the loop App Services left to run forever.
+   */
+  readonly triggerDepth?: number
 }
 
 /** MongoDB's document size limit. */
@@ -216,7 +222,7 @@ const sameValue = (a: unknown, b: unknown): boolean => idKey(a) === idKey(b)
 
 /** Creates the collection `coll` of database `db` for one caller. Filters and updates are MongoDB's, evaluated by mingo. */
 export const createCollection = (options: CollectionOptions): Collection => {
-  const { store, db, coll, userIdField, announce } = options
+  const { store, db, coll, userIdField, announce, triggerDepth } = options
   const access = options.access ?? systemAccess
   const now = options.now ?? (() => new Date())
   const namespace = `${db}.${coll}`
@@ -378,7 +384,11 @@ export const createCollection = (options: CollectionOptions): Collection => {
     run: (tx: Queryable) => Promise<T>,
     { changed, replacing = false }: WriteOptions<T>,
   ): Promise<T> => {
-    const settings = writeSettingsSql({ replacing, announced: announce !== undefined })
+    const settings = writeSettingsSql({
+      replacing,
+      announced: announce !== undefined,
+      ...(triggerDepth ? { depth: triggerDepth } : {}),
+    })
     for (let attempt = 1; ; attempt += 1) {
       try {
         const result = await store.transaction(async (tx) => {

@@ -27,6 +27,8 @@ export interface CollectionRequest {
   readonly caller: 'function' | 'client'
   /** `%%request` for the rules: `context.request` of the HTTP request behind the operation. */
   readonly request?: Readonly<Record<string, unknown>>
+  /** Set for a trigger function's operations: see `CollectionOptions.triggerDepth`. */
+  readonly triggerDepth?: number
 }
 
 /** Opens collections with the right rules for each caller. */
@@ -149,6 +151,7 @@ export const createCollectionProvider = (
         coll: request.coll,
         access,
         ...(options.announce ? { announce: options.announce } : {}),
+        ...(request.triggerDepth ? { triggerDepth: request.triggerDepth } : {}),
         ...(isCustomData && custom
           ? { userIdField: custom.userIdField, maxDocumentBytes: options.customDataMaxBytes }
           : {}),

@@ -15,6 +15,8 @@ export interface ChangeRow {
   readonly op: OperationType
   readonly before_text: string | null
   readonly after_text: string | null
+  /** How many trigger functions led to this write (migration 151); 0 for any other writer. */
+  readonly depth: number
 }
 
 /** Which images of the document an event carries beyond MongoDB's defaults. */
@@ -29,6 +31,12 @@ export interface ImageOptions {
 export interface FeedChange {
   readonly position: FeedPosition
   readonly event: ChangeEvent
+  /**
+   * The write's place in a chain of database triggers: 0 for a write by a client, the server or
+   * an operator; n + 1 for a write by a trigger function that ran for an event of depth n. Not
+   * part of MongoDB's event: it is how the trigger runner stops a trigger that feeds itself.
+   */
+  readonly depth: number
 }
 
 const decodeText = (text: string): unknown => decodeEjson(JSON.parse(text))
@@ -61,5 +69,5 @@ export const changeEventOf = (row: ChangeRow, options: ImageOptions = {}): FeedC
       : {}),
     ...(options.fullDocumentBeforeChange && before ? { fullDocumentBeforeChange: before } : {}),
   }
-  return { position, event }
+  return { position, event, depth: Number(row.depth) }
 }

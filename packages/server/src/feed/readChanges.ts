@@ -92,7 +92,7 @@ export const readChanges = async (
       FROM bounds
       LEFT JOIN LATERAL (
         SELECT b.batch::text AS batch, ev.seq::text AS seq, ev.at, ev.db, ev.coll, ev.doc_id,
-               ev.op, ev.before_text, ev.after_text
+               ev.op, ev.before_text, ev.after_text, ev.depth
           FROM change_batches b
           JOIN change_batches p ON p.batch = b.batch - 1
           CROSS JOIN LATERAL (

@@ -8,6 +8,11 @@ export interface WriteSettings {
    * transactions that notify, which would make every write wait for the others' commits.
    */
   readonly announced: boolean
+  /**
+   * The write's depth in a chain of database triggers (`FeedChange.depth`); 0 or absent for a
+   * write no trigger function made.
+   */
+  readonly depth?: number
 }
 
 /**
@@ -18,4 +23,8 @@ export interface WriteSettings {
 export const writeSettingsSql = (settings: WriteSettings): string[] => [
   ...(settings.replacing ? ["set_config('change_feed.operation', 'replace', true)"] : []),
   ...(settings.announced ? ["set_config('change_feed.notify', 'after_commit', true)"] : []),
+  // An integer the caller computed (never client text), so it is safe in the SQL text.
+  ...(settings.depth
+    ? [`set_config('change_feed.depth', '${Math.trunc(settings.depth)}', true)`]
+    : []),
 ]

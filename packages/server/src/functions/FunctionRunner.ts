@@ -40,6 +40,11 @@ export interface FunctionCall {
    * runtime's limit applies when it is absent or larger.
    */
   readonly timeLimitMs?: number
+  /**
+   * For a database trigger's function: the depth its writes record (`FeedChange.depth`), one more
+   * than the event's it runs for.
+   */
+  readonly triggerDepth?: number
 }
 
 /**

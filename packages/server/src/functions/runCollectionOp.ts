@@ -58,6 +58,7 @@ export const runCollectionOp = async (
       system: owner.system || (context.anySystemFunction && payload.system),
       caller: 'function',
       ...(call.request ? { request: { ...call.request } } : {}),
+      ...(call.triggerDepth ? { triggerDepth: call.triggerDepth } : {}),
     })
     const result = await callCollectionAction(collection, action, Array.isArray(args) ? args : [])
     return { ok: true, value: JSON.stringify(encodeCanonical(result)) }

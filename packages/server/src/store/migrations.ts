@@ -490,6 +490,19 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 151,
+    name: 'change events and trigger events: the depth of a chain of triggers',
+    sql: /* sql */ `
+      -- A trigger function's writes set change_feed.depth for their transaction
+      -- (feed/writeSettings.ts): one more than the event the function ran for. Every other writer
+      -- (a client, the server, plain SQL) leaves it unset: depth 0. The trigger runner stops a
+      -- chain past its limit, the loop App Services let run forever.
+      ALTER TABLE change_events ADD COLUMN depth integer NOT NULL
+        DEFAULT coalesce(nullif(current_setting('change_feed.depth', true), '')::integer, 0);
+      ALTER TABLE trigger_events ADD COLUMN depth integer NOT NULL DEFAULT 0;
+    `,
+  },
+  {
     version: 160,
     name: 'live streams: a notification when a session ends',
     sql: /* sql */ `

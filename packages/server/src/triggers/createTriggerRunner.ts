@@ -39,6 +39,13 @@ export interface TriggerOptions {
   readonly concurrency: number
   /** Look for due retries, lapsed leases and missed wake-ups this often, in ms. Default 1,000. */
   readonly pollIntervalMs: number
+  /**
+   * How deep a chain of database triggers may go: an event written by a trigger function that ran
+   * for an event written by a trigger function... A trigger whose function writes to what it
+   * watches ran forever on App Services; here an event past this depth is not delivered, and the
+   * log names the trigger. Default 10.
+   */
+  readonly maxChainDepth: number
 }
 
 export const DEFAULT_TRIGGER_OPTIONS: TriggerOptions = {
@@ -48,6 +55,7 @@ export const DEFAULT_TRIGGER_OPTIONS: TriggerOptions = {
   leaseSeconds: 30,
   concurrency: 16,
   pollIntervalMs: 1000,
+  maxChainDepth: 10,
 }
 
 export interface TriggerRunnerOptions {
@@ -125,11 +133,20 @@ export const createTriggerRunner = async (
     if (!trigger) return false
     const payload = decodeEjson(JSON.parse(event.payload))
     try {
-      await functions.call({
-        name: trigger.functionName,
-        args: payload === null ? [] : [payload],
-        user: null,
-      })
+      if (event.depth >= options.maxChainDepth) {
+        // Completed, not failed: a retry would only loop again.
+        logger.error(
+          { trigger: trigger.name, function: trigger.functionName, event: event.id },
+          `trigger ${trigger.name}: event ${event.id} was written by a chain of ${event.depth} trigger functions (the limit is ${options.maxChainDepth}); the chain stops here and the event is not delivered. A trigger whose function writes to what it watches loops: give its match a condition its own writes do not meet`,
+        )
+      } else {
+        await functions.call({
+          name: trigger.functionName,
+          args: payload === null ? [] : [payload],
+          user: null,
+          triggerDepth: event.depth + 1,
+        })
+      }
       completions.push(
         recorder
           .complete(event.id)

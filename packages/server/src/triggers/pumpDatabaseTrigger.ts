@@ -47,9 +47,11 @@ export const pumpDatabaseTrigger = async (
   if (page.position.batch === cursor.position.batch && page.position.seq === cursor.position.seq) {
     return false
   }
-  const payloads = page.changes
-    .filter((change) => filter.matches(change.event))
-    .map((change) => JSON.stringify(encodeCanonical(filter.project(change.event))))
+  const matched = page.changes.filter((change) => filter.matches(change.event))
+  const payloads = matched.map((change) =>
+    JSON.stringify(encodeCanonical(filter.project(change.event))),
+  )
+  const depths = matched.map((change) => change.depth)
   if (payloads.length === 0) {
     // Nothing to queue: moving the cursor needs no lock (a save never moves it back).
     await saveCursor(store, name, page.position)
@@ -70,9 +72,10 @@ export const pumpDatabaseTrigger = async (
     }
     {
       await tx.query(
-        `INSERT INTO trigger_events (trigger, payload)
-         SELECT $1, p FROM unnest($2::text[]) WITH ORDINALITY AS t (p, n) ORDER BY n`,
-        [trigger.name, payloads],
+        `INSERT INTO trigger_events (trigger, payload, depth)
+         SELECT $1, p, d FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS t (p, d, n)
+          ORDER BY n`,
+        [trigger.name, payloads, depths],
       )
     }
     await saveCursor(tx, name, page.position)

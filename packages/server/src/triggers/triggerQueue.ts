@@ -8,6 +8,8 @@ export interface ClaimedEvent {
   readonly payload: string
   /** Deliveries tried so far, this one included. */
   readonly attempts: number
+  /** The depth of the write behind the event in a chain of triggers (`FeedChange.depth`). */
+  readonly depth: number
 }
 
 export interface ClaimOptions {
@@ -43,7 +45,7 @@ export const claimEvents = async (db: Queryable, options: ClaimOptions): Promise
          ORDER BY c.id
          LIMIT $5
          FOR UPDATE SKIP LOCKED)
-      RETURNING e.id::text AS id, e.trigger, e.payload, e.attempts`,
+      RETURNING e.id::text AS id, e.trigger, e.payload, e.attempts, e.depth`,
     [
       [...options.triggers],
       [...options.unordered],
@@ -90,7 +92,7 @@ export const claimOrderedEvents = async (
           SET lease_until = now() + make_interval(secs => $3), leased_by = $2,
               attempts = e.attempts + 1
         WHERE e.id = ANY ($1::bigint[])
-        RETURNING e.id::text AS id, e.trigger, e.payload, e.attempts`,
+        RETURNING e.id::text AS id, e.trigger, e.payload, e.attempts, e.depth`,
         [ids, options.holder, options.leaseSeconds],
       )
       .then((claimed) => claimed.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)))
