@@ -1,7 +1,7 @@
 import type { DataSource } from '../collection/CollectionRules'
 import type { RuleExpression } from '../collection/ruleExpression'
 import type { AppEnvironment } from './loadEnvironment'
-import type { TriggerConfig } from './loadTriggers'
+import type { TriggerConfig } from './TriggerConfig'
 import type { ValueDefinition } from './loadValues'
 
 /** One entry of a provider's `metadata_fields`: a claim copied into the user's profile data. */

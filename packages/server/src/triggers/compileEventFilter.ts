@@ -1,4 +1,4 @@
-import type { DatabaseTriggerConfig } from '../appFolder/loadTriggers'
+import type { DatabaseTriggerConfig } from '../appFolder/TriggerConfig'
 import { compileFilter } from '../collection/mingoQueries'
 import { toQueryView } from '../collection/queryView'
 import { decodeEjson } from '../ejson/ejsonCodec'

@@ -4,7 +4,7 @@ import type {
   DatabaseTriggerConfig,
   ScheduledTriggerConfig,
   TriggerConfig,
-} from '../appFolder/loadTriggers'
+} from '../appFolder/TriggerConfig'
 import { decodeEjson } from '../ejson/ejsonCodec'
 import type { ChangeFeed } from '../feed/createChangeFeed'
 import type { FeedPosition } from '../feed/FeedPosition'

@@ -1,4 +1,4 @@
-import type { DatabaseTriggerConfig } from '../appFolder/loadTriggers'
+import type { DatabaseTriggerConfig } from '../appFolder/TriggerConfig'
 import { encodeCanonical } from '../ejson/ejsonCodec'
 import type { OperationType } from '../feed/ChangeEvent'
 import type { ChangeFeed } from '../feed/createChangeFeed'

@@ -1,4 +1,4 @@
-import type { TriggerConfig } from '../appFolder/loadTriggers'
+import type { TriggerConfig } from '../appFolder/TriggerConfig'
 import type { ChangeFeed } from '../feed/createChangeFeed'
 import type { Store } from '../store/Store'
 
