@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { useCallback } from 'react'
-import { useCustomData, type UseCustomDataOptions, type UseCustomDataResult } from './useCustomData'
+import { useCustomData } from './useCustomData'
+import type { UseCustomDataOptions, UseCustomDataResult } from './UseCustomDataOptions'
 import {
   useSuspenseCustomData,
   type UseSuspenseCustomDataOptions,

@@ -18,7 +18,7 @@ export type { AppProviderProps } from './AppProvider'
 export type { AuthOperation, UseAuthResult } from './useAuth'
 export type { EmailPasswordOperation, UseEmailPasswordAuthResult } from './useEmailPasswordAuth'
 export type { OperationState } from './useAuthOperations'
-export type { UseCustomDataOptions, UseCustomDataResult } from './useCustomData'
+export type { UseCustomDataOptions, UseCustomDataResult } from './UseCustomDataOptions'
 export type {
   UseSuspenseCustomDataOptions,
   UseSuspenseCustomDataResult,

@@ -9,7 +9,7 @@ import { useStore } from 'zustand'
 import { customDataQueryOptions, notLoggedIn } from './customDataQueryOptions'
 import { extendResult } from './extendResult'
 import { useApp } from './useApp'
-import type { UseCustomDataOptions, UseCustomDataResult } from './useCustomData'
+import type { UseCustomDataOptions, UseCustomDataResult } from './UseCustomDataOptions'
 
 /** A logged-in user: the one with `userId`, else the current one; null when not logged in. */
 const useActiveUser = (app: App, userId?: string): User | null => {

@@ -1,7 +1,7 @@
 import type { CustomData } from '@react-custom-data/client'
 import { useSuspenseQuery, type UseSuspenseQueryResult } from '@tanstack/react-query'
 import { useCustomDataQuery } from './useCustomDataQuery'
-import type { UseCustomDataOptions } from './useCustomData'
+import type { UseCustomDataOptions } from './UseCustomDataOptions'
 
 /** Options of `useSuspenseCustomData()`: those of `useCustomData()` but `throwOnError`. */
 export type UseSuspenseCustomDataOptions<TData, TSelected = TData> = Omit<
