@@ -25,7 +25,7 @@ import {
   targetFor,
   type Measured,
   type StoreUnderTest,
-} from './runBench'
+} from './benchSupport'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 
